@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { v5 as uuidv5 } from 'uuid';
+import { createHash } from 'node:crypto';
+
+/** User ids, chat ids, client message ids: 1 to 64 characters of [A-Za-z0-9_.:-] (protocol section 1). */
+export const ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+export const idSchema = z.string().regex(ID_PATTERN, 'must be 1 to 64 characters of [A-Za-z0-9_.:-]');
+export const isValidId = (s: unknown): s is string => typeof s === 'string' && ID_PATTERN.test(s);
+
+const MESSAGE_NAMESPACE = '6f1c1b8e-7a0d-4d55-9a57-1f3b0f2f6a10';
+const EVENT_NAMESPACE = 'b3a8b1f4-52c9-4f43-8a43-3c2e9d1d7c21';
+
+/**
+ * `(sender, client_msg_id)` identifies a send forever: the message id, which is also the
+ * id of its MessageSent event, is derived from it so the store's unique key dedups it.
+ */
+export const messageIdFor = (senderId: string, clientMsgId: string): string =>
+  uuidv5(`${senderId}\n${clientMsgId}`, MESSAGE_NAMESPACE);
+
+/** Other events get an id fixed by where they land, so a blind retry of an append is idempotent. */
+export const eventIdAt = (streamName: string, revision: bigint): string =>
+  uuidv5(`${streamName}@${revision}`, EVENT_NAMESPACE);
+
+/** One direct chat per unordered pair of users. Hashed: ids may contain the separator. */
+export const directChatIdFor = (a: string, b: string): string => {
+  const [x, y] = a < b ? [a, b] : [b, a];
+  return `dm-${createHash('sha256').update(`${x}\n${y}`).digest('hex').slice(0, 40)}`;
+};

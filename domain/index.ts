@@ -1,0 +1,11 @@
+export * from './errors.ts';
+export * from './limits.ts';
+export * from './ids.ts';
+export * from './events.ts';
+export * from './streams.ts';
+export * from './content.ts';
+export * from './decider.ts';
+export type * from './chat/commands.ts';
+export type * from './receipts/commands.ts';
+export { type ChatState, type ActiveChat, chatStateToJSON } from './chat/state.ts';
+export { type ReceiptsState, receiptsStateToJSON } from './receipts/state.ts';
