@@ -21,6 +21,8 @@ export class ChatError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** For `rate_limited`: when a retry may succeed (REST sends it as Retry-After). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
@@ -37,4 +39,5 @@ export const notFound = (message: string) => new ChatError('not_found', message)
 export const duplicateConflict = (message: string) => new ChatError('duplicate_conflict', message);
 export const groupFull = (message: string) => new ChatError('group_full', message);
 export const payloadTooLarge = (message: string) => new ChatError('payload_too_large', message);
+export const rateLimited = (message: string, retryAfterSeconds: number) => new ChatError('rate_limited', message, retryAfterSeconds);
 export const unavailable = (message: string) => new ChatError('unavailable', message);

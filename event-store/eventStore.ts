@@ -70,6 +70,13 @@ export type Subscription = {
 };
 
 export type EventStore = {
+  /**
+   * Appends atomically. Checks, in order: an idempotent repeat (the same ids already
+   * stored in this stream where the expected revision puts them) succeeds with the
+   * original result and writes nothing; a wrong expected revision throws
+   * WrongExpectedVersionError; an id stored anywhere else throws DuplicateEventIdError.
+   * Default expected revision: `any`. An empty append is a RangeError.
+   */
   appendToStream(
     streamName: StreamName,
     events: readonly EventData[],

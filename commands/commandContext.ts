@@ -1,0 +1,30 @@
+import { randomUUID } from 'node:crypto';
+import { chatDecider, receiptsDecider } from '../domain/decider.ts';
+import type { ChatCommand, ChatState, ReceiptCommand, ReceiptsState } from '../domain/index.ts';
+import type { ChatEvent, ReceiptEvent } from '../domain/events.ts';
+import type { EventStore } from '../event-store/eventStore.ts';
+import { createSendRateLimiter, type RateLimit } from './sendRateLimiter.ts';
+import { createBatchingCommandHandler, type BatchingCommandHandler, type BatchingOptions } from './batchingCommandHandler.ts';
+
+/** What every command handler needs: the store, the two cached deciders, a clock and an id source. */
+export type CommandContext = {
+  store: EventStore;
+  chats: BatchingCommandHandler<ChatState, ChatCommand, ChatEvent>;
+  receipts: BatchingCommandHandler<ReceiptsState, ReceiptCommand, ReceiptEvent>;
+  /** Server time as ISO 8601 UTC with milliseconds. */
+  now: () => string;
+  newGroupId: () => string;
+  /** Per-user send limit; absent: unlimited (tests, replays). */
+  sendRate?: { take(userId: string): void };
+};
+
+export type CommandOptions = BatchingOptions & { now?: () => string; newGroupId?: () => string; sendRate?: RateLimit };
+
+export const createCommandContext = (store: EventStore, options: CommandOptions = {}): CommandContext => ({
+  store,
+  chats: createBatchingCommandHandler(store, chatDecider, options),
+  receipts: createBatchingCommandHandler(store, receiptsDecider, options),
+  now: options.now ?? (() => new Date().toISOString()),
+  newGroupId: options.newGroupId ?? (() => `g-${randomUUID()}`),
+  ...(options.sendRate && { sendRate: createSendRateLimiter(options.sendRate) }),
+});

@@ -1,0 +1,107 @@
+import type { EventStore, RecordedEvent, Subscription } from '../eventStore.ts';
+import { toAppendRequest } from './appendRequest.ts';
+import { toRecordedEvent } from './eventRow.ts';
+import { createGroupCommit, type GroupCommitStats } from './groupCommit.ts';
+import { createHeadAdvancedSignal } from './headAdvancedSignal.ts';
+import { openDatabase, type Synchronous } from './openDatabase.ts';
+import { readStream } from './readStream.ts';
+import { limitOf, prepareStatements } from './statements.ts';
+import { subscribeToAll } from './subscribeToAll.ts';
+
+export type SqliteEventStoreOptions = {
+  path: string;
+  /** FULL (default): an acknowledged append survives power loss. NORMAL: survives a process crash only. */
+  synchronous?: Synchronous;
+  busyTimeoutMs?: number;
+  /** How often an idle subscription re-reads without a notification (writes from other processes). */
+  subscriptionPollIntervalMs?: number;
+};
+
+export type SqliteEventStore = EventStore & {
+  /** Group-commit counters, for tests and benchmarks. */
+  stats(): GroupCommitStats;
+};
+
+const storeClosed = () => new Error('event store is closed');
+
+export const createSqliteEventStore = ({
+  path,
+  synchronous = 'FULL',
+  busyTimeoutMs = 5_000,
+  subscriptionPollIntervalMs = 1_000,
+}: SqliteEventStoreOptions): SqliteEventStore => {
+  const db = openDatabase({ path, synchronous, busyTimeoutMs });
+  const statements = prepareStatements(db);
+  const headAdvanced = createHeadAdvancedSignal();
+  const groupCommit = createGroupCommit({ db, statements, onCommitted: headAdvanced.notify });
+  const subscriptions = new Set<Subscription>();
+  let closing: Promise<void> | undefined;
+
+  const assertOpen = () => {
+    if (closing) throw storeClosed();
+  };
+
+  const readAfter = (position: bigint, maxCount: number): RecordedEvent[] =>
+    statements.readAllAfter.all(position, maxCount).map(toRecordedEvent);
+
+  const headPosition = (): bigint => statements.headPosition.get() ?? 0n;
+
+  return {
+    appendToStream: (streamName, events, options) => {
+      try {
+        assertOpen();
+        return groupCommit.enqueue(toAppendRequest(streamName, events, options?.expectedRevision ?? 'any'));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    },
+
+    readStream: async (streamName, options = {}) => {
+      assertOpen();
+      return readStream(statements, streamName, options);
+    },
+
+    readAll: async ({ after = 0n, maxCount } = {}) => {
+      assertOpen();
+      const limit = limitOf(maxCount);
+      return limit === 0 ? [] : readAfter(after, limit);
+    },
+
+    readEventById: async (eventId) => {
+      assertOpen();
+      const row = statements.readEventById.get(eventId);
+      return row ? toRecordedEvent(row) : null;
+    },
+
+    headPosition: async () => {
+      assertOpen();
+      return headPosition();
+    },
+
+    subscribeToAll: (options) => {
+      assertOpen();
+      const subscription = subscribeToAll(
+        {
+          readAfter,
+          headPosition,
+          headAdvanced,
+          pollIntervalMs: subscriptionPollIntervalMs,
+          onEnded: () => subscriptions.delete(subscription),
+        },
+        options,
+      );
+      subscriptions.add(subscription);
+      return subscription;
+    },
+
+    close: () =>
+      (closing ??= (async () => {
+        // Appends already accepted still get their durable answer.
+        groupCommit.flush();
+        await Promise.all([...subscriptions].map((subscription) => subscription.close()));
+        db.close();
+      })()),
+
+    stats: groupCommit.stats,
+  };
+};
