@@ -1,0 +1,123 @@
+import type { EventStore } from '../event-store/eventStore.ts';
+import { allProjections } from './allProjections.ts';
+import type { Projection } from './projection.ts';
+import { createProjector, projectBatch } from './projector.ts';
+import { createSqliteQueries } from './sqlite/sqliteQueries.ts';
+import { createSqliteReadStore } from './sqlite/sqliteReadStore.ts';
+
+export type RebuildProgress = {
+  name: string;
+  build: number;
+  checkpoint: bigint;
+  head: bigint;
+  applied: number;
+  eventsPerSecond: number;
+  state: 'running' | 'live' | 'failed';
+  error?: string;
+};
+
+export type ProjectionStatus = { name: string; version: number; schema_version: number; checkpoint: bigint; lag: bigint; state: string };
+
+/**
+ * The read side of one process: the read store, the projector keeping every live
+ * build current, the queries, and online rebuilds. At start, a projection whose live
+ * build has another schema version (or none) gets a fresh build from position 0;
+ * reads wait for it like for any lag.
+ */
+export const startReadModels = ({ store, path, projections = allProjections }: { store: EventStore; path: string; projections?: readonly Projection[] }) => {
+  const readStore = createSqliteReadStore(path);
+  const projector = createProjector({ store, sink: readStore });
+  const byName = new Map(projections.map((p) => [p.name, p]));
+
+  for (const projection of projections) {
+    const builds = readStore.builds().filter((b) => b.name === projection.name);
+    const live = builds.find((b) => b.state === 'live' && b.schemaVersion === projection.version);
+    if (live) projector.add(projection, live.build, live.checkpoint);
+    else {
+      const build = readStore.createBuild(projection);
+      readStore.markLive(projection.name, build);
+      projector.add(projection, build, 0n);
+    }
+    // Leftovers: outdated builds and rebuilds interrupted by a restart.
+    for (const b of builds) if (b.build !== (live?.build ?? readStore.liveBuild(projection.name))) readStore.dropBuild(projection, b.build);
+  }
+  projector.start();
+
+  const rebuilds = new Map<string, RebuildProgress>();
+
+  /**
+   * Builds the projection anew from position 0 beside the live build, then, once it has
+   * caught up with the live projector, joins it to the projector and switches reads to it
+   * in one synchronous step, and drops the old build. Writes go on throughout.
+   */
+  const rebuild = (name: string, onProgress: (p: RebuildProgress) => void = () => {}): Promise<RebuildProgress> => {
+    const projection = byName.get(name);
+    if (!projection) return Promise.reject(new Error(`no projection ${name}`));
+    if (rebuilds.get(name)?.state === 'running') return Promise.reject(new Error(`${name} is already being rebuilt`));
+    const build = readStore.createBuild(projection);
+    const member = { projection, build, checkpoint: 0n };
+    const started = performance.now();
+    const progress: RebuildProgress = { name, build, checkpoint: 0n, head: 0n, applied: 0, eventsPerSecond: 0, state: 'running' };
+    rebuilds.set(name, progress);
+
+    return new Promise((resolve, reject) => {
+      let switched = false;
+      const switchIfCaughtUp = () => {
+        if (switched || member.checkpoint < projector.position()) return;
+        switched = true;
+        const old = readStore.liveBuild(name);
+        projector.add(projection, build, member.checkpoint);
+        readStore.markLive(name, build);
+        if (old !== undefined) readStore.dropBuild(projection, old);
+        progress.state = 'live';
+        onProgress(progress);
+        void subscription.close();
+        resolve(progress);
+      };
+      const subscription = store.subscribeToAll({
+        after: 'start',
+        maxBatchSize: 2_000,
+        onEvents: async (events) => {
+          if (switched) return;
+          const batch = projectBatch(member, events);
+          readStore.applyBatch([batch]);
+          member.checkpoint = batch.checkpoint;
+          progress.applied += events.length;
+          progress.checkpoint = member.checkpoint;
+          progress.head = await store.headPosition();
+          progress.eventsPerSecond = Math.round(progress.applied / ((performance.now() - started) / 1000));
+          onProgress(progress);
+          switchIfCaughtUp();
+        },
+      });
+      subscription.caughtUp.then(switchIfCaughtUp, () => {});
+      subscription.done.catch((e: unknown) => {
+        progress.state = 'failed';
+        progress.error = String(e);
+        readStore.dropBuild(projection, build);
+        reject(e);
+      });
+    });
+  };
+
+  return {
+    readStore,
+    projector,
+    queries: createSqliteQueries(readStore),
+    rebuild,
+    rebuilds: () => [...rebuilds.values()],
+    async status(): Promise<ProjectionStatus[]> {
+      const head = await store.headPosition();
+      return readStore.builds().map((b) => {
+        const checkpoint = projector.members().find((m) => m.name === b.name && m.build === b.build)?.checkpoint ?? b.checkpoint;
+        return { name: b.name, version: b.build, schema_version: b.schemaVersion, checkpoint, lag: head > checkpoint ? head - checkpoint : 0n, state: b.state };
+      });
+    },
+    async stop() {
+      await projector.stop();
+      readStore.close();
+    },
+  };
+};
+
+export type ReadModels = ReturnType<typeof startReadModels>;

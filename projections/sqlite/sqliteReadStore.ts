@@ -1,0 +1,99 @@
+import type { Database } from 'better-sqlite3';
+import type { Projection } from '../projection.ts';
+import type { Write } from '../write.ts';
+import { openReadDatabase } from './openReadDatabase.ts';
+import { dropDdl, physicalTable, tableDdl } from './tableDdl.ts';
+import { createWriteStatements } from './writeStatements.ts';
+
+export type BuildState = 'building' | 'live' | 'retired';
+export type BuildInfo = { name: string; build: number; schemaVersion: number; checkpoint: bigint; state: BuildState };
+
+/** One projection build's share of a batch: its writes and the checkpoint they bring it to. */
+export type BuildBatch = { name: string; build: number; writes: readonly Write[]; checkpoint: bigint };
+
+/**
+ * Read models in SQLite. Each projection build has its own tables
+ * (`<name>_<build>_<table>`), so a new build fills beside the live one and the switch
+ * is one row update. A batch's writes and checkpoints commit in one transaction:
+ * nothing is applied twice after a crash.
+ */
+export const createSqliteReadStore = (path: string) => {
+  const db: Database = openReadDatabase(path);
+  const runWrite = createWriteStatements(db);
+  const selectBuilds = db.prepare('SELECT name, build, schema_version, checkpoint, state FROM projection_builds ORDER BY name, build');
+  const insertBuild = db.prepare("INSERT INTO projection_builds (name, build, schema_version, checkpoint, state) VALUES (?, ?, ?, 0, 'building')");
+  const setCheckpoint = db.prepare('UPDATE projection_builds SET checkpoint = ? WHERE name = ? AND build = ?');
+  const setState = db.prepare('UPDATE projection_builds SET state = ? WHERE name = ? AND build = ?');
+  const retireLive = db.prepare("UPDATE projection_builds SET state = 'retired' WHERE name = ? AND state = 'live'");
+  const deleteBuild = db.prepare('DELETE FROM projection_builds WHERE name = ? AND build = ?');
+
+  /** Physical table names of the live builds, read on every query: the switch is visible at once. */
+  let live = new Map<string, number>();
+
+  const builds = (): BuildInfo[] =>
+    (selectBuilds.all() as { name: string; build: number; schema_version: number; checkpoint: number; state: BuildState }[]).map((r) => ({
+      name: r.name,
+      build: r.build,
+      schemaVersion: r.schema_version,
+      checkpoint: BigInt(r.checkpoint),
+      state: r.state,
+    }));
+
+  const refreshLive = () => {
+    live = new Map(builds().filter((b) => b.state === 'live').map((b) => [b.name, b.build]));
+  };
+  refreshLive();
+
+  const applyBatch = db.transaction((batches: readonly BuildBatch[]) => {
+    for (const { name, build, writes, checkpoint } of batches) {
+      for (const write of writes) runWrite(physicalTable(name, build, write.table), write);
+      setCheckpoint.run(checkpoint, name, build);
+    }
+  });
+
+  return {
+    db,
+    builds,
+    liveBuild: (name: string): number | undefined => live.get(name),
+
+    /** Physical name of a live read model's table, for queries. */
+    table(name: string, table: string): string {
+      const build = live.get(name);
+      if (build === undefined) throw new Error(`read model ${name} has no live build`);
+      return physicalTable(name, build, table);
+    },
+
+    /** A new, empty build of the projection, beside any live one. */
+    createBuild(projection: Projection): number {
+      const build = Math.max(0, ...builds().filter((b) => b.name === projection.name).map((b) => b.build)) + 1;
+      db.transaction(() => {
+        insertBuild.run(projection.name, build, projection.version);
+        for (const [table, spec] of Object.entries(projection.tables)) db.exec(tableDdl(physicalTable(projection.name, build, table), spec));
+      })();
+      return build;
+    },
+
+    /** Switch reads to this build; the previous live one is retired (kept until dropped). */
+    markLive(name: string, build: number) {
+      db.transaction(() => {
+        retireLive.run(name);
+        setState.run('live', name, build);
+      })();
+      refreshLive();
+    },
+
+    dropBuild(projection: Projection, build: number) {
+      db.transaction(() => {
+        for (const table of Object.keys(projection.tables)) db.exec(dropDdl(physicalTable(projection.name, build, table)));
+        deleteBuild.run(projection.name, build);
+      })();
+      refreshLive();
+    },
+
+    applyBatch: (batches: readonly BuildBatch[]) => applyBatch(batches),
+
+    close: () => db.close(),
+  };
+};
+
+export type SqliteReadStore = ReturnType<typeof createSqliteReadStore>;

@@ -1,0 +1,22 @@
+import type { preHandlerAsyncHookHandler } from 'fastify';
+import type { Commands } from '../commands/index.ts';
+import type { EventStore } from '../event-store/eventStore.ts';
+import type { ReadModels } from '../projections/readModels.ts';
+import type { PresenceRegistry } from '../gateway/presence/presenceRegistry.ts';
+import type { Config } from '../server/config.ts';
+import type { Tokens } from './tokens.ts';
+import type { Metrics } from './metrics.ts';
+
+/** What the REST routes are given: declared, not reached for. */
+export type ApiDeps = {
+  config: Config;
+  store: EventStore;
+  commands: Commands;
+  readModels: ReadModels;
+  tokens: Tokens;
+  presence: PresenceRegistry;
+  metrics: Metrics;
+};
+
+/** Shared hooks built once from the deps. */
+export type RouteDeps = ApiDeps & { auth: preHandlerAsyncHookHandler; fresh: preHandlerAsyncHookHandler };

@@ -1,0 +1,67 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { forbidden, notFound } from '../../domain/errors.ts';
+import type { RouteDeps } from '../apiDeps.ts';
+import * as s from '../schemas.ts';
+import { groupToWire, sendAckToWire } from '../wire.ts';
+
+/** Group chats: create, read, add and remove members, send. */
+export const groupRoutes: FastifyPluginAsync<RouteDeps> = async (app, { commands, readModels, auth, fresh }) => {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const q = readModels.queries;
+
+  r.post('/v1/groups', {
+    schema: { body: s.createGroupBody, response: { 201: s.groupSchema } },
+    preHandler: auth,
+    handler: async (request, reply) => {
+      const group = await commands.createGroup({ creatorId: request.caller.userId, name: request.body.name, memberIds: request.body.member_ids });
+      return reply.code(201).send(groupToWire(group));
+    },
+  });
+
+  r.get('/v1/groups/:id', {
+    schema: { params: s.groupIdParams, response: { 200: s.groupSchema } },
+    preHandler: [auth, fresh],
+    handler: async (request) => {
+      const chat = q.chat(request.params.id);
+      if (!chat || chat.chat_type !== 'group' || !q.isMember(chat.chat_id, request.caller.userId)) throw notFound(`no group ${request.params.id}`);
+      const members = q.members(chat.chat_id).map((m) => ({ userId: m.user_id, role: m.role }));
+      return groupToWire({ chatId: chat.chat_id, name: chat.name ?? '', members });
+    },
+  });
+
+  r.post('/v1/groups/:id/members', {
+    schema: { params: s.groupIdParams, body: s.addMembersBody, response: { 200: s.groupSchema } },
+    preHandler: auth,
+    handler: async (request) =>
+      groupToWire(await commands.addMembers({ chatId: request.params.id, by: request.caller.userId, userIds: request.body.user_ids })),
+  });
+
+  r.delete('/v1/groups/:id/members/:user_id', {
+    schema: { params: s.groupMemberParams },
+    preHandler: auth,
+    handler: async (request, reply) => {
+      await commands.removeMember({ chatId: request.params.id, by: request.caller.userId, userId: request.params.user_id });
+      return reply.code(204).send();
+    },
+  });
+
+  r.post('/v1/groups/:id/messages', {
+    schema: { params: s.groupIdParams, body: s.sendGroupBody, response: { 200: s.sendAckSchema, 201: s.sendAckSchema } },
+    preHandler: auth,
+    handler: async (request, reply) => {
+      const b = request.body;
+      if (b.sender_id !== undefined && b.sender_id !== request.caller.userId) throw forbidden('sender_id is not the caller');
+      const ack = await commands.sendMessage({
+        senderId: request.caller.userId,
+        chatId: request.params.id,
+        clientMsgId: b.client_msg_id,
+        messageType: b.message_type,
+        content: b.content,
+        ...(b.media_id !== undefined && { mediaId: b.media_id }),
+        ...(b.reply_to !== undefined && { replyTo: b.reply_to }),
+      });
+      return reply.code(ack.duplicate ? 200 : 201).send(sendAckToWire(ack));
+    },
+  });
+};

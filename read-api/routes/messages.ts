@@ -1,0 +1,92 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { forbidden, notFound } from '../../domain/errors.ts';
+import type { RouteDeps } from '../apiDeps.ts';
+import * as s from '../schemas.ts';
+import { sendAckToWire } from '../wire.ts';
+
+const assertSender = (claimed: string | undefined, caller: string) => {
+  if (claimed !== undefined && claimed !== caller) throw forbidden('sender_id is not the caller');
+};
+
+/** Sending, history, edits, deletes, reactions and receipts of messages. */
+export const messageRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { commands, readModels, auth, fresh } = deps;
+  const q = readModels.queries;
+
+  r.post('/v1/messages', {
+    schema: { body: s.sendDirectBody, response: { 200: s.sendAckSchema, 201: s.sendAckSchema } },
+    preHandler: auth,
+    handler: async (request, reply) => {
+      const b = request.body;
+      assertSender(b.sender_id, request.caller.userId);
+      const ack = await commands.sendMessage({
+        senderId: request.caller.userId,
+        receiverId: b.receiver_id,
+        clientMsgId: b.client_msg_id,
+        messageType: b.message_type,
+        content: b.content,
+        ...(b.media_id !== undefined && { mediaId: b.media_id }),
+        ...(b.reply_to !== undefined && { replyTo: b.reply_to }),
+      });
+      return reply.code(ack.duplicate ? 200 : 201).send(sendAckToWire(ack));
+    },
+  });
+
+  r.get('/v1/messages', {
+    schema: { querystring: s.historyQuery, response: { 200: s.historySchema } },
+    preHandler: [auth, fresh],
+    handler: async (request) => {
+      const { chat_id, before, after, limit } = request.query;
+      // Not a member, or no such chat: the same answer, so membership is not revealed.
+      if (!q.isMember(chat_id, request.caller.userId)) throw notFound(`no chat ${chat_id}`);
+      return q.history(chat_id, request.caller.userId, { ...(before !== undefined && { before }), ...(after !== undefined && { after }), limit });
+    },
+  });
+
+  r.patch('/v1/messages/:message_id', {
+    schema: { params: s.messageIdParams, body: s.editBody, response: { 200: s.messageSchema } },
+    preHandler: auth,
+    handler: async (request) => {
+      const { message_id } = request.params;
+      const { position } = await commands.editMessage({ messageId: message_id, by: request.caller.userId, content: request.body.content });
+      await readModels.projector.waitFor(position, deps.config.readWaitMs);
+      return q.message(message_id, request.caller.userId)!;
+    },
+  });
+
+  r.delete('/v1/messages/:message_id', {
+    schema: { params: s.messageIdParams },
+    preHandler: auth,
+    handler: async (request, reply) => {
+      await commands.deleteMessage({ messageId: request.params.message_id, by: request.caller.userId });
+      return reply.code(204).send();
+    },
+  });
+
+  for (const method of ['PUT', 'DELETE'] as const) {
+    r.route({
+      method,
+      url: '/v1/messages/:message_id/reactions/:emoji',
+      schema: { params: s.reactionParams },
+      preHandler: auth,
+      handler: async (request, reply) => {
+        const input = { messageId: request.params.message_id, by: request.caller.userId, emoji: request.params.emoji };
+        await (method === 'PUT' ? commands.react(input) : commands.unreact(input));
+        return reply.code(204).send();
+      },
+    });
+  }
+
+  r.get('/v1/messages/:message_id/receipts', {
+    schema: { params: s.messageIdParams, response: { 200: s.receiptsSchema } },
+    preHandler: [auth, fresh],
+    handler: async (request) => {
+      const message = q.chatOfMessage(request.params.message_id);
+      if (!message || !q.isMember(message.chat_id, request.caller.userId)) throw notFound(`no message ${request.params.message_id}`);
+      return { receipts: q.receipts(message.chat_id) };
+    },
+  });
+};
+

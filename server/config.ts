@@ -1,0 +1,65 @@
+import { z } from 'zod';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const list = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+
+/** Protocol section 0, validated: a wrong setting ends start-up with one line naming it. */
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  CHAT_PROFILE: z.enum(['embedded', 'production']).default('embedded'),
+  CHAT_DATA_DIR: z.string().min(1).default('./data'),
+  CHAT_JWT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  CHAT_JWT_AUDIENCE: z.string().min(1).default('chat'),
+  CHAT_DEV_LOGIN: bool.optional(),
+  CHAT_ALLOWED_ORIGINS: list.default([]),
+  CHAT_RATE_MSG_PER_SEC: z.coerce.number().positive().default(30),
+  CHAT_RATE_MSG_BURST: z.coerce.number().int().positive().default(100),
+  CHAT_METRICS_TOKEN: z.string().min(1).optional(),
+  CHAT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
+  /** How long a read waits for projections to reach the latest acknowledged write. */
+  CHAT_READ_WAIT_MS: z.coerce.number().int().positive().default(5_000),
+});
+
+export type Config = {
+  port: number;
+  host: string;
+  profile: 'embedded' | 'production';
+  dataDir: string;
+  jwtSecret: string | undefined;
+  jwtAudience: string;
+  devLogin: boolean;
+  allowedOrigins: string[];
+  rate: { perSecond: number; burst: number };
+  metricsToken: string | undefined;
+  logLevel: string;
+  readWaitMs: number;
+};
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export const loadConfig = (env: Record<string, string | undefined> = process.env): Config => {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`invalid setting ${issue.path.join('.')}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  if (e.CHAT_PROFILE === 'production' && !e.CHAT_JWT_SECRET) throw new ConfigError('missing setting CHAT_JWT_SECRET: required in production');
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    profile: e.CHAT_PROFILE,
+    dataDir: e.CHAT_DATA_DIR,
+    jwtSecret: e.CHAT_JWT_SECRET,
+    jwtAudience: e.CHAT_JWT_AUDIENCE,
+    devLogin: e.CHAT_DEV_LOGIN ?? e.CHAT_PROFILE === 'embedded',
+    allowedOrigins: e.CHAT_ALLOWED_ORIGINS,
+    rate: { perSecond: e.CHAT_RATE_MSG_PER_SEC, burst: e.CHAT_RATE_MSG_BURST },
+    metricsToken: e.CHAT_METRICS_TOKEN,
+    logLevel: e.CHAT_LOG_LEVEL,
+    readWaitMs: e.CHAT_READ_WAIT_MS,
+  };
+};

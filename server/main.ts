@@ -1,0 +1,29 @@
+import { ConfigError, loadConfig } from './config.ts';
+import { startServer } from './startServer.ts';
+
+/** `npm start`: the embedded profile with protocol section 0's defaults. */
+const main = async () => {
+  const config = loadConfig();
+  const server = await startServer(config);
+  console.log(`chat server (${config.profile}) listening on ${server.url}  data: ${config.dataDir}`);
+  const shutdown = (signal: string) => {
+    console.log(`${signal}: shutting down`);
+    server.close().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        console.error('shutdown failed', e);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+};
+
+main().catch((e: unknown) => {
+  // Configuration errors are one clear line, not a stack trace.
+  if (e instanceof ConfigError) console.error(`chat server: ${e.message}`);
+  else if (e instanceof Error && 'code' in e && e.code === 'EADDRINUSE') console.error(`chat server: ${e.message} (set PORT)`);
+  else console.error('chat server failed to start:', e);
+  process.exit(1);
+});

@@ -1,0 +1,50 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createCommands } from '../commands/index.ts';
+import { createSqliteEventStore } from '../event-store/sqlite/sqliteEventStore.ts';
+import { createPresenceRegistry } from '../gateway/presence/presenceRegistry.ts';
+import { startReadModels } from '../projections/readModels.ts';
+import { buildApi } from '../read-api/app.ts';
+import { createMetrics } from '../read-api/metrics.ts';
+import { createTokens } from '../read-api/tokens.ts';
+import { ConfigError, type Config } from './config.ts';
+import { jwtSecretFor } from './jwtSecret.ts';
+
+/**
+ * The embedded profile in one process: SQLite event store and read models under the
+ * data dir, projections, commands and the HTTP API.
+ */
+export const startServer = async (config: Config) => {
+  if (config.profile !== 'embedded') throw new ConfigError('CHAT_PROFILE=production is not available yet: its adapters arrive with issue 5');
+  mkdirSync(config.dataDir, { recursive: true });
+  const store = createSqliteEventStore({ path: join(config.dataDir, 'events.db') });
+  const readModels = startReadModels({ store, path: join(config.dataDir, 'read-models.db') });
+  const metrics = createMetrics();
+  const commands = createCommands(store, { sendRate: config.rate, onAppended: (n) => metrics.appended.inc(n) });
+  const tokens = createTokens(jwtSecretFor(config.jwtSecret, config.dataDir), config.jwtAudience);
+  const presence = createPresenceRegistry();
+  const app = await buildApi({ config, store, commands, readModels, tokens, presence, metrics });
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+    port,
+    app,
+    store,
+    commands,
+    readModels,
+    tokens,
+    /** Graceful: stop taking requests, finish those in flight, then close the stores. */
+    close: () =>
+      (closing ??= (async () => {
+        await app.close();
+        await readModels.stop();
+        await store.close();
+      })()),
+  };
+};
+
+export type RunningServer = Awaited<ReturnType<typeof startServer>>;
