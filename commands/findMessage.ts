@@ -13,5 +13,5 @@ export const findMessage = async (store: EventStore, messageId: string): Promise
 export const findTarget = async (store: EventStore, messageId: string): Promise<{ chatId: string; target: TargetMessage }> => {
   const message = await findMessage(store, messageId);
   if (!message) throw notFound(`no message ${messageId}`);
-  return { chatId: message.chatId, target: { messageId, seq: message.seq, senderId: message.senderId } };
+  return { chatId: message.chatId, target: { messageId, seq: message.seq, senderId: message.senderId, messageType: message.messageType } };
 };

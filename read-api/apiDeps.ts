@@ -1,4 +1,4 @@
-import type { preHandlerAsyncHookHandler } from 'fastify';
+import type { onRequestAsyncHookHandler, preHandlerAsyncHookHandler } from 'fastify';
 import type { Commands } from '../commands/index.ts';
 import type { EventStore } from '../event-store/eventStore.ts';
 import type { ReadModels } from '../projections/readModels.ts';
@@ -19,4 +19,4 @@ export type ApiDeps = {
 };
 
 /** Shared hooks built once from the deps. */
-export type RouteDeps = ApiDeps & { auth: preHandlerAsyncHookHandler; fresh: preHandlerAsyncHookHandler };
+export type RouteDeps = ApiDeps & { auth: onRequestAsyncHookHandler; fresh: preHandlerAsyncHookHandler };

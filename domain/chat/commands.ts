@@ -3,7 +3,7 @@ import type { MessageType } from '../events.ts';
 type Command<Type extends string, Data> = { type: Type; data: Data; metadata: { now: string } };
 
 /** A message the command refers to, as recorded by its MessageSent event (looked up by id). */
-export type TargetMessage = { messageId: string; seq: number; senderId: string };
+export type TargetMessage = { messageId: string; seq: number; senderId: string; messageType: MessageType };
 
 export type SendMessage = Command<
   'SendMessage',

@@ -134,8 +134,8 @@ export const decide = (command: ChatCommand, state: ChatState): ChatEvent[] => {
       const chat = asMember(state, chatId, by);
       liveTarget(chat, target);
       if (target.senderId !== by) throw forbidden('only the sender may edit a message');
-      // Type rules (media_id, empty text) were checked at send; only size matters here.
-      assertValidContent('encrypted', content, undefined);
+      // media_id rules were checked at send and do not change; size and empty text do.
+      assertValidContent(target.messageType === 'text' ? 'text' : 'encrypted', content, undefined);
       return [{ type: 'MessageEdited', data: { chatId, messageId: target.messageId, seq: target.seq, content, editedBy: by, at } }];
     }
 

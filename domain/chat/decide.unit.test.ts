@@ -37,7 +37,7 @@ const send = (over: Partial<Extract<ChatCommand, { type: 'SendMessage' }>['data'
   data: { chatId: G, senderId: 'ann', messageId: 'm-new', clientMsgId: 'c-new', messageType: 'text', content: 'hello', ...over },
   metadata: meta,
 });
-const target = (seq: number, senderId = 'ann'): TargetMessage => ({ messageId: `m${seq}`, seq, senderId });
+const target = (seq: number, senderId = 'ann'): TargetMessage => ({ messageId: `m${seq}`, seq, senderId, messageType: 'text' });
 const members500 = () => [
   { userId: 'ann', role: 'admin' as const },
   ...Array.from({ length: 499 }, (_, i) => ({ userId: `u${i}`, role: 'member' as const })),
@@ -188,6 +188,8 @@ describe('EditMessage', () => {
     given([groupCreated(), sent(1), { type: 'MessageDeleted', data: { chatId: G, messageId: 'm1', seq: 1, deletedBy: 'ann', at: now } }])
       .when(edit('ann', target(1)))
       .thenThrows('not_found'));
+
+  it('refuses emptying a text message', () => given([groupCreated(), sent(1)]).when(edit('ann', target(1), '')).thenThrows('bad_request'));
 
   it('refuses oversize content', () => given([groupCreated(), sent(1)]).when(edit('ann', target(1), 'x'.repeat(16385))).thenThrows('payload_too_large'));
 

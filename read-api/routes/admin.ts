@@ -30,7 +30,7 @@ export const adminRoutes: FastifyPluginAsync<RouteDeps> = async (app, { readMode
 
   r.get('/v1/admin/projections', {
     schema: { response: { 200: z.object({ projections: z.array(projectionSchema), rebuilds: z.array(rebuildSchema) }) } },
-    preHandler: [auth, requireAdmin],
+    onRequest: [auth, requireAdmin],
     handler: async () => ({
       projections: (await readModels.status()).map((p) => ({ ...p, checkpoint: Number(p.checkpoint), lag: Number(p.lag) })),
       rebuilds: readModels.rebuilds().map((b) => ({
@@ -48,7 +48,7 @@ export const adminRoutes: FastifyPluginAsync<RouteDeps> = async (app, { readMode
 
   r.post('/v1/admin/projections/:name/rebuild', {
     schema: { params: z.object({ name: z.string().max(64) }), response: { 202: z.object({ name: z.string(), state: z.string() }) } },
-    preHandler: [auth, requireAdmin],
+    onRequest: [auth, requireAdmin],
     handler: async (request, reply) => {
       const { name } = request.params;
       if (!(await readModels.status()).some((p) => p.name === name)) throw notFound(`no projection ${name}`);

@@ -10,7 +10,8 @@ export const chatRoutes: FastifyPluginAsync<RouteDeps> = async (app, { commands,
 
   r.get('/v1/chats', {
     schema: { querystring: s.inboxQuery, response: { 200: s.inboxSchema } },
-    preHandler: [auth, fresh],
+    onRequest: auth,
+    preHandler: fresh,
     handler: async (request) => {
       const page = readModels.queries.inbox(request.caller.userId, {
         limit: request.query.limit,
@@ -23,7 +24,7 @@ export const chatRoutes: FastifyPluginAsync<RouteDeps> = async (app, { commands,
 
   r.post('/v1/chats/:chat_id/read', {
     schema: { params: s.chatIdParams, body: s.readBody },
-    preHandler: auth,
+    onRequest: auth,
     handler: async (request, reply) => {
       await commands.markRead({ userId: request.caller.userId, chatId: request.params.chat_id, seq: request.body.seq });
       return reply.code(204).send();

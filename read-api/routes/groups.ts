@@ -12,7 +12,7 @@ export const groupRoutes: FastifyPluginAsync<RouteDeps> = async (app, { commands
 
   r.post('/v1/groups', {
     schema: { body: s.createGroupBody, response: { 201: s.groupSchema } },
-    preHandler: auth,
+    onRequest: auth,
     handler: async (request, reply) => {
       const group = await commands.createGroup({ creatorId: request.caller.userId, name: request.body.name, memberIds: request.body.member_ids });
       return reply.code(201).send(groupToWire(group));
@@ -21,7 +21,8 @@ export const groupRoutes: FastifyPluginAsync<RouteDeps> = async (app, { commands
 
   r.get('/v1/groups/:id', {
     schema: { params: s.groupIdParams, response: { 200: s.groupSchema } },
-    preHandler: [auth, fresh],
+    onRequest: auth,
+    preHandler: fresh,
     handler: async (request) => {
       const chat = q.chat(request.params.id);
       if (!chat || chat.chat_type !== 'group' || !q.isMember(chat.chat_id, request.caller.userId)) throw notFound(`no group ${request.params.id}`);
@@ -32,14 +33,14 @@ export const groupRoutes: FastifyPluginAsync<RouteDeps> = async (app, { commands
 
   r.post('/v1/groups/:id/members', {
     schema: { params: s.groupIdParams, body: s.addMembersBody, response: { 200: s.groupSchema } },
-    preHandler: auth,
+    onRequest: auth,
     handler: async (request) =>
       groupToWire(await commands.addMembers({ chatId: request.params.id, by: request.caller.userId, userIds: request.body.user_ids })),
   });
 
   r.delete('/v1/groups/:id/members/:user_id', {
     schema: { params: s.groupMemberParams },
-    preHandler: auth,
+    onRequest: auth,
     handler: async (request, reply) => {
       await commands.removeMember({ chatId: request.params.id, by: request.caller.userId, userId: request.params.user_id });
       return reply.code(204).send();
@@ -48,7 +49,7 @@ export const groupRoutes: FastifyPluginAsync<RouteDeps> = async (app, { commands
 
   r.post('/v1/groups/:id/messages', {
     schema: { params: s.groupIdParams, body: s.sendGroupBody, response: { 200: s.sendAckSchema, 201: s.sendAckSchema } },
-    preHandler: auth,
+    onRequest: auth,
     handler: async (request, reply) => {
       const b = request.body;
       if (b.sender_id !== undefined && b.sender_id !== request.caller.userId) throw forbidden('sender_id is not the caller');

@@ -17,7 +17,7 @@ export const messageRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) =>
 
   r.post('/v1/messages', {
     schema: { body: s.sendDirectBody, response: { 200: s.sendAckSchema, 201: s.sendAckSchema } },
-    preHandler: auth,
+    onRequest: auth,
     handler: async (request, reply) => {
       const b = request.body;
       assertSender(b.sender_id, request.caller.userId);
@@ -36,7 +36,8 @@ export const messageRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) =>
 
   r.get('/v1/messages', {
     schema: { querystring: s.historyQuery, response: { 200: s.historySchema } },
-    preHandler: [auth, fresh],
+    onRequest: auth,
+    preHandler: fresh,
     handler: async (request) => {
       const { chat_id, before, after, limit } = request.query;
       // Not a member, or no such chat: the same answer, so membership is not revealed.
@@ -47,7 +48,7 @@ export const messageRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) =>
 
   r.patch('/v1/messages/:message_id', {
     schema: { params: s.messageIdParams, body: s.editBody, response: { 200: s.messageSchema } },
-    preHandler: auth,
+    onRequest: auth,
     handler: async (request) => {
       const { message_id } = request.params;
       const { position } = await commands.editMessage({ messageId: message_id, by: request.caller.userId, content: request.body.content });
@@ -58,7 +59,7 @@ export const messageRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) =>
 
   r.delete('/v1/messages/:message_id', {
     schema: { params: s.messageIdParams },
-    preHandler: auth,
+    onRequest: auth,
     handler: async (request, reply) => {
       await commands.deleteMessage({ messageId: request.params.message_id, by: request.caller.userId });
       return reply.code(204).send();
@@ -70,7 +71,7 @@ export const messageRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) =>
       method,
       url: '/v1/messages/:message_id/reactions/:emoji',
       schema: { params: s.reactionParams },
-      preHandler: auth,
+      onRequest: auth,
       handler: async (request, reply) => {
         const input = { messageId: request.params.message_id, by: request.caller.userId, emoji: request.params.emoji };
         await (method === 'PUT' ? commands.react(input) : commands.unreact(input));
@@ -81,7 +82,8 @@ export const messageRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) =>
 
   r.get('/v1/messages/:message_id/receipts', {
     schema: { params: s.messageIdParams, response: { 200: s.receiptsSchema } },
-    preHandler: [auth, fresh],
+    onRequest: auth,
+    preHandler: fresh,
     handler: async (request) => {
       const message = q.chatOfMessage(request.params.message_id);
       if (!message || !q.isMember(message.chat_id, request.caller.userId)) throw notFound(`no message ${request.params.message_id}`);

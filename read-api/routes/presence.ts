@@ -7,7 +7,8 @@ import * as s from '../schemas.ts';
 export const presenceRoutes: FastifyPluginAsync<RouteDeps> = async (app, { readModels, presence, auth, fresh }) => {
   app.withTypeProvider<ZodTypeProvider>().get('/v1/presence', {
     schema: { querystring: s.presenceQuery, response: { 200: s.presenceSchema } },
-    preHandler: [auth, fresh],
+    onRequest: auth,
+    preHandler: fresh,
     handler: async (request) => {
       const visible = new Set(readModels.queries.contactsAmong(request.caller.userId, request.query.user_ids));
       visible.add(request.caller.userId);
