@@ -6,6 +6,7 @@ import { authenticate } from './auth.ts';
 import { consistentReads } from './consistentReads.ts';
 import { registerErrorHandling } from './errorHandler.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { exportRoutes } from './routes/export.ts';
 import { chatRoutes } from './routes/chats.ts';
 import { devTokenRoutes } from './routes/devToken.ts';
 import { groupRoutes } from './routes/groups.ts';
@@ -42,7 +43,7 @@ export const buildApi = async (deps: ApiDeps) => {
     auth: authenticate(deps.tokens),
     fresh: consistentReads(deps.store, deps.readModels.projector, deps.config.readWaitMs),
   };
-  for (const routes of [devTokenRoutes, messageRoutes, groupRoutes, chatRoutes, presenceRoutes, adminRoutes, operationsRoutes])
+  for (const routes of [devTokenRoutes, messageRoutes, groupRoutes, chatRoutes, presenceRoutes, adminRoutes, exportRoutes, operationsRoutes])
     await app.register(routes, routeDeps);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
