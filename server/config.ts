@@ -19,6 +19,13 @@ const envSchema = z.object({
   CHAT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
   /** How long a read waits for projections to reach the latest acknowledged write. */
   CHAT_READ_WAIT_MS: z.coerce.number().int().positive().default(5_000),
+  /** WebSocket heartbeat: a session that misses one ping interval is dropped. */
+  CHAT_WS_PING_MS: z.coerce.number().int().positive().default(30_000),
+  /** How long a user stays online after their last session closed (no flap on reconnect). */
+  CHAT_PRESENCE_GRACE_MS: z.coerce.number().int().min(0).default(5_000),
+  CHAT_WS_AUTH_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
+  /** Unsent bytes a session may hold before it is closed as a slow consumer (4008). */
+  CHAT_WS_MAX_BUFFERED_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024),
 });
 
 export type Config = {
@@ -34,6 +41,7 @@ export type Config = {
   metricsToken: string | undefined;
   logLevel: string;
   readWaitMs: number;
+  ws: { pingIntervalMs: number; presenceGraceMs: number; authTimeoutMs: number; maxBufferedBytes: number };
 };
 
 export class ConfigError extends Error {
@@ -61,5 +69,11 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     metricsToken: e.CHAT_METRICS_TOKEN,
     logLevel: e.CHAT_LOG_LEVEL,
     readWaitMs: e.CHAT_READ_WAIT_MS,
+    ws: {
+      pingIntervalMs: e.CHAT_WS_PING_MS,
+      presenceGraceMs: e.CHAT_PRESENCE_GRACE_MS,
+      authTimeoutMs: e.CHAT_WS_AUTH_TIMEOUT_MS,
+      maxBufferedBytes: e.CHAT_WS_MAX_BUFFERED_BYTES,
+    },
   };
 };

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCommands } from '../commands/index.ts';
 import { createSqliteEventStore } from '../event-store/sqlite/sqliteEventStore.ts';
-import { createPresenceRegistry } from '../gateway/presence/presenceRegistry.ts';
+import { createGateway } from '../gateway/createGateway.ts';
 import { startReadModels } from '../projections/readModels.ts';
 import { buildApi } from '../read-api/app.ts';
 import { createMetrics } from '../read-api/metrics.ts';
@@ -22,8 +22,9 @@ export const startServer = async (config: Config) => {
   const metrics = createMetrics();
   const commands = createCommands(store, { sendRate: config.rate, onAppended: (n) => metrics.appended.inc(n) });
   const tokens = createTokens(jwtSecretFor(config.jwtSecret, config.dataDir), config.jwtAudience);
-  const presence = createPresenceRegistry();
-  const app = await buildApi({ config, store, commands, readModels, tokens, presence, metrics });
+  const gateway = createGateway({ config, store, commands, readModels, tokens });
+  const app = await buildApi({ config, store, commands, readModels, tokens, presence: gateway.presence, metrics });
+  await gateway.register(app);
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -37,9 +38,11 @@ export const startServer = async (config: Config) => {
     commands,
     readModels,
     tokens,
+    gateway,
     /** Graceful: stop taking requests, finish those in flight, then close the stores. */
     close: () =>
       (closing ??= (async () => {
+        await gateway.stop();
         await app.close();
         await readModels.stop();
         await store.close();

@@ -195,6 +195,26 @@ export const createSqliteQueries = (readStore: SqliteReadStore) => {
       return rows.map((r) => r.user_id);
     },
 
+    /** Users who have a direct chat with `userId`: they see each other's presence unasked. */
+    directPeers: (userId: string): string[] =>
+      (sql(() => `SELECT peer_id FROM ${members()} WHERE user_id = ? AND peer_id IS NOT NULL`).all(userId) as { peer_id: string }[]).map((r) => r.peer_id),
+
+    /** Every chat of the user with its counters, for `sync`. */
+    chatsOf(userId: string): { chat_id: string; last_seq: number; read_seq: number; unread_count: number }[] {
+      return (
+        sql(
+          () => `SELECT m.chat_id, COALESCE(a.last_seq, 0) AS last_seq, COALESCE(w.read_seq, 0) AS read_seq,
+                        COALESCE(a.last_seq, 0) - COALESCE(w.read_seq, 0)
+                          - (SELECT COUNT(*) FROM ${messages()} h WHERE h.chat_id = m.chat_id AND h.sender_id = m.user_id AND h.seq > COALESCE(w.read_seq, 0))
+                          AS unread_count
+                 FROM ${members()} m
+                 LEFT JOIN ${activity()} a ON a.chat_id = m.chat_id
+                 LEFT JOIN ${watermarks()} w ON w.chat_id = m.chat_id AND w.user_id = m.user_id
+                 WHERE m.user_id = ?`,
+        ).all(userId) as { chat_id: string; last_seq: number; read_seq: number; unread_count: number }[]
+      ).map((r) => ({ ...r, unread_count: Math.max(0, r.unread_count) }));
+    },
+
     /** Chat of a message, for authorization of message-addressed routes. */
     chatOfMessage: (messageId: string): { chat_id: string; seq: number; sender_id: string } | null => {
       const row = messageById(messageId);

@@ -1,0 +1,130 @@
+import { badRequest, forbidden, isChatError, notFound } from '../domain/errors.ts';
+import { directChatIdFor, messageIdFor } from '../domain/ids.ts';
+import type { Commands } from '../commands/index.ts';
+import type { ReadModels } from '../projections/readModels.ts';
+import type { DeliveryRouter } from './delivery/deliveryRouter.ts';
+import type { Frame, FrameType } from './frames.ts';
+import type { PresenceWatchers } from './presence/presenceWatchers.ts';
+import type { PresenceRegistry } from './presence/presenceRegistry.ts';
+import type { Session } from './sessions/session.ts';
+
+export type FrameDeps = {
+  commands: Commands;
+  readModels: ReadModels;
+  router: DeliveryRouter;
+  presence: PresenceRegistry;
+  watchers: PresenceWatchers;
+  /** Waits until reads reflect every acknowledged write (as REST reads do). */
+  fresh: () => Promise<void>;
+  origins: Map<string, string>;
+};
+
+type Handler<T extends FrameType> = (session: Session, frame: Frame<T>, ref: string | undefined, deps: FrameDeps) => Promise<void> | void;
+
+const TYPING_INTERVAL_MS = 2_000;
+
+/** Runs `work` after the session's previous send to the same chat was handed to the store: order in = order appended. */
+const inOrder = (session: Session, chatKey: string, work: () => Promise<void>) => {
+  const next = (session.sendChains.get(chatKey) ?? Promise.resolve()).then(work, work);
+  session.sendChains.set(chatKey, next);
+  const forget = () => void (session.sendChains.get(chatKey) === next && session.sendChains.delete(chatKey));
+  next.then(forget, forget);
+  return next;
+};
+
+const message: Handler<'message'> = (session, { data: d }, ref, { commands, origins }) => {
+  const chatKey = d.chat_id ?? directChatIdFor(session.userId, d.receiver_id!);
+  return inOrder(session, chatKey, async () => {
+    const messageId = messageIdFor(session.userId, d.client_msg_id);
+    origins.set(messageId, session.id);
+    try {
+      const ack = await commands.sendMessage({
+        senderId: session.userId,
+        ...(d.chat_id !== undefined ? { chatId: d.chat_id } : { receiverId: d.receiver_id! }),
+        clientMsgId: d.client_msg_id,
+        messageType: d.message_type,
+        content: d.content,
+        ...(d.media_id !== undefined && { mediaId: d.media_id }),
+        ...(d.reply_to !== undefined && { replyTo: d.reply_to }),
+      });
+      if (ack.duplicate) origins.delete(messageId);
+      session.send({
+        type: 'ack',
+        ref,
+        data: { client_msg_id: d.client_msg_id, message_id: ack.messageId, chat_id: ack.chatId, seq: ack.seq, timestamp: ack.timestamp, status: ack.status },
+      });
+    } catch (e) {
+      origins.delete(messageId);
+      throw e;
+    }
+  });
+};
+
+const ack: Handler<'ack'> = async (session, f, _ref, { commands }) => {
+  await commands.markDelivered(
+    f.message_id !== undefined ? { userId: session.userId, messageId: f.message_id } : { userId: session.userId, chatId: f.chat_id!, seq: f.seq! },
+  );
+};
+
+const read: Handler<'read'> = async (session, f, _ref, { commands }) => {
+  await commands.markRead({ userId: session.userId, chatId: f.chat_id, seq: f.seq });
+};
+
+/** Relayed to the other members online, never stored; `start` at most once per 2 s per chat. */
+const typing: Handler<'typing'> = (session, f, _ref, { router }) => {
+  const route = router.membersOf(f.chat_id);
+  if (!route) throw notFound(`no chat ${f.chat_id}`);
+  if (!route.members.includes(session.userId)) throw forbidden(`not a member of ${f.chat_id}`);
+  const state = f.state ?? 'start';
+  if (state === 'start') {
+    const now = performance.now();
+    if (now - (session.typingAt.get(f.chat_id) ?? -Infinity) < TYPING_INTERVAL_MS) return;
+    session.typingAt.set(f.chat_id, now);
+  } else session.typingAt.delete(f.chat_id);
+  const frame = { type: 'typing', data: { chat_id: f.chat_id, user_id: session.userId, state } };
+  for (const m of route.members) if (m !== session.userId) for (const s of router.sessionsOf(m)) s.send(frame);
+};
+
+/** One entry per chat of the user; messages after `since[chat]` for the chats named, oldest first. */
+const sync: Handler<'sync'> = async (session, f, ref, { readModels, fresh }) => {
+  await fresh();
+  const q = readModels.queries;
+  const limit = f.limit ?? 100;
+  const chats = q.chatsOf(session.userId).map((c) => {
+    const since = f.since[c.chat_id];
+    const page = since === undefined ? { messages: [], has_more: false } : q.history(c.chat_id, session.userId, { after: since, limit });
+    return { ...c, messages: page.messages, has_more: page.has_more };
+  });
+  session.send({ type: 'sync', ref, data: { chats } });
+};
+
+const presenceSubscribe: Handler<'presence_subscribe'> = async (session, f, ref, { readModels, presence, watchers, fresh }) => {
+  await fresh();
+  const visible = new Set(readModels.queries.contactsAmong(session.userId, f.user_ids));
+  for (const userId of f.user_ids.filter((u) => visible.has(u) || u === session.userId)) {
+    watchers.watch(session, userId);
+    session.send({ type: 'presence', ref, data: presence.view(userId) });
+  }
+};
+
+const ping: Handler<'ping'> = (session, _f, ref) => session.send({ type: 'pong', ref });
+
+const auth: Handler<'auth'> = () => {
+  throw badRequest('already authenticated');
+};
+
+export const frameHandlers: { [T in FrameType]: Handler<T> } = {
+  auth,
+  message,
+  ack,
+  read,
+  typing,
+  sync,
+  presence_subscribe: presenceSubscribe,
+  ping,
+};
+
+export const errorFrame = (ref: string | undefined, e: unknown) =>
+  isChatError(e)
+    ? { type: 'error', ref, error: { code: e.code, message: e.message } }
+    : { type: 'error', ref, error: { code: 'unavailable', message: 'the server could not complete the request' } };
