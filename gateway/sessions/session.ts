@@ -23,6 +23,8 @@ export type Session = {
   ping(): void;
   close(code: number, reason: string): void;
   readonly closed: boolean;
+  /** Bytes written but not yet sent: what a slow client costs the server. */
+  readonly buffered: number;
 };
 
 /**
@@ -45,6 +47,9 @@ export const createSession = (
     sendChains: new Map(),
     get closed() {
       return closed || socket.readyState !== socket.OPEN;
+    },
+    get buffered() {
+      return socket.bufferedAmount;
     },
     send(frame) {
       if (session.closed) return;
