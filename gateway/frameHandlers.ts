@@ -1,6 +1,7 @@
 import { badRequest, forbidden, isChatError, notFound } from '../domain/errors.ts';
 import { directChatIdFor, messageIdFor } from '../domain/ids.ts';
 import type { Commands } from '../commands/index.ts';
+import { sendInputOf } from '../read-api/wire.ts';
 import type { ReadModels } from '../projections/readModels.ts';
 import type { DeliveryRouter } from './delivery/deliveryRouter.ts';
 import type { Frame, FrameType } from './frames.ts';
@@ -38,15 +39,7 @@ const message: Handler<'message'> = (session, { data: d }, ref, { commands, orig
     const messageId = messageIdFor(session.userId, d.client_msg_id);
     origins.set(messageId, session.id);
     try {
-      const ack = await commands.sendMessage({
-        senderId: session.userId,
-        ...(d.chat_id !== undefined ? { chatId: d.chat_id } : { receiverId: d.receiver_id! }),
-        clientMsgId: d.client_msg_id,
-        messageType: d.message_type,
-        content: d.content,
-        ...(d.media_id !== undefined && { mediaId: d.media_id }),
-        ...(d.reply_to !== undefined && { replyTo: d.reply_to }),
-      });
+      const ack = await commands.sendMessage(sendInputOf(session.userId, d));
       if (ack.duplicate) origins.delete(messageId);
       session.send({
         type: 'ack',

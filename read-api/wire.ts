@@ -1,5 +1,26 @@
-import type { SendAck } from '../commands/index.ts';
-import type { GroupView } from '../commands/index.ts';
+import type { GroupView, SendAck, SendMessageInput } from '../commands/index.ts';
+import type { MessageType } from '../domain/events.ts';
+
+/** A send as the wire carries it (REST body or WebSocket `message` frame data). */
+export type WireSend = {
+  chat_id?: string | undefined;
+  receiver_id?: string | undefined;
+  message_type: MessageType;
+  content: string;
+  client_msg_id: string;
+  media_id?: string | undefined;
+  reply_to?: string | undefined;
+};
+
+export const sendInputOf = (senderId: string, w: WireSend): SendMessageInput => ({
+  senderId,
+  ...(w.chat_id !== undefined ? { chatId: w.chat_id } : { receiverId: w.receiver_id! }),
+  clientMsgId: w.client_msg_id,
+  messageType: w.message_type,
+  content: w.content,
+  ...(w.media_id !== undefined && { mediaId: w.media_id }),
+  ...(w.reply_to !== undefined && { replyTo: w.reply_to }),
+});
 
 export const sendAckToWire = (ack: SendAck) => ({
   message_id: ack.messageId,

@@ -1,9 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { forbidden, notFound } from '../../domain/errors.ts';
+import { notFound } from '../../domain/errors.ts';
 import type { RouteDeps } from '../apiDeps.ts';
 import * as s from '../schemas.ts';
-import { groupToWire, sendAckToWire } from '../wire.ts';
+import { groupToWire, sendAckToWire, sendInputOf } from '../wire.ts';
+import { assertSender } from './messages.ts';
 
 /** Group chats: create, read, add and remove members, send. */
 export const groupRoutes: FastifyPluginAsync<RouteDeps> = async (app, { commands, readModels, auth, fresh }) => {
@@ -52,16 +53,8 @@ export const groupRoutes: FastifyPluginAsync<RouteDeps> = async (app, { commands
     onRequest: auth,
     handler: async (request, reply) => {
       const b = request.body;
-      if (b.sender_id !== undefined && b.sender_id !== request.caller.userId) throw forbidden('sender_id is not the caller');
-      const ack = await commands.sendMessage({
-        senderId: request.caller.userId,
-        chatId: request.params.id,
-        clientMsgId: b.client_msg_id,
-        messageType: b.message_type,
-        content: b.content,
-        ...(b.media_id !== undefined && { mediaId: b.media_id }),
-        ...(b.reply_to !== undefined && { replyTo: b.reply_to }),
-      });
+      assertSender(b.sender_id, request.caller.userId);
+      const ack = await commands.sendMessage(sendInputOf(request.caller.userId, { ...b, chat_id: request.params.id }));
       return reply.code(ack.duplicate ? 200 : 201).send(sendAckToWire(ack));
     },
   });

@@ -3,9 +3,9 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { forbidden, notFound } from '../../domain/errors.ts';
 import type { RouteDeps } from '../apiDeps.ts';
 import * as s from '../schemas.ts';
-import { sendAckToWire } from '../wire.ts';
+import { sendAckToWire, sendInputOf } from '../wire.ts';
 
-const assertSender = (claimed: string | undefined, caller: string) => {
+export const assertSender = (claimed: string | undefined, caller: string) => {
   if (claimed !== undefined && claimed !== caller) throw forbidden('sender_id is not the caller');
 };
 
@@ -21,15 +21,7 @@ export const messageRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) =>
     handler: async (request, reply) => {
       const b = request.body;
       assertSender(b.sender_id, request.caller.userId);
-      const ack = await commands.sendMessage({
-        senderId: request.caller.userId,
-        receiverId: b.receiver_id,
-        clientMsgId: b.client_msg_id,
-        messageType: b.message_type,
-        content: b.content,
-        ...(b.media_id !== undefined && { mediaId: b.media_id }),
-        ...(b.reply_to !== undefined && { replyTo: b.reply_to }),
-      });
+      const ack = await commands.sendMessage(sendInputOf(request.caller.userId, b));
       return reply.code(ack.duplicate ? 200 : 201).send(sendAckToWire(ack));
     },
   });
