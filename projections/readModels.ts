@@ -44,6 +44,7 @@ export const startReadModels = ({ store, path, projections = allProjections }: {
   projector.start();
 
   const rebuilds = new Map<string, RebuildProgress>();
+  const rebuildSubscriptions = new Set<{ close(): Promise<void> }>();
 
   /**
    * Builds the projection anew from position 0 beside the live build, then, once it has
@@ -90,6 +91,8 @@ export const startReadModels = ({ store, path, projections = allProjections }: {
           switchIfCaughtUp();
         },
       });
+      rebuildSubscriptions.add(subscription);
+      void subscription.done.finally(() => rebuildSubscriptions.delete(subscription)).catch(() => {});
       subscription.caughtUp.then(switchIfCaughtUp, () => {});
       subscription.done.catch((e: unknown) => {
         progress.state = 'failed';
@@ -114,6 +117,8 @@ export const startReadModels = ({ store, path, projections = allProjections }: {
       });
     },
     async stop() {
+      // An unfinished rebuild is abandoned; its build is dropped at the next start.
+      await Promise.all([...rebuildSubscriptions].map((s) => s.close()));
       await projector.stop();
       readStore.close();
     },

@@ -68,6 +68,8 @@ export const subscribeToAll = (
         await onEvents(page);
         checkpoint = page[page.length - 1]!.position;
       }
+      // A long catch-up must not hold the event loop: let I/O (requests, sockets) run between pages.
+      if (page.length === maxBatchSize) await new Promise<void>((resolve) => setImmediate(resolve));
       if (page.length < maxBatchSize) {
         // The page reached the head as it was when read, and has been delivered.
         if (!isCaughtUp) markCaughtUp();
