@@ -17,6 +17,24 @@ type MessageRow = {
   deleted: number;
 };
 
+const MESSAGE_COLUMNS = 'chat_id, seq, message_id, sender_id, client_msg_id, message_type, content, media_id, reply_to, timestamp, edited_at, deleted';
+
+/** Rows come back as arrays (better-sqlite3's raw mode): building objects per row was most of a history read. */
+const fromRaw = (r: unknown[]): MessageRow => ({
+  chat_id: r[0] as string,
+  seq: r[1] as number,
+  message_id: r[2] as string,
+  sender_id: r[3] as string,
+  client_msg_id: r[4] as string,
+  message_type: r[5] as string,
+  content: r[6] as string,
+  media_id: r[7] as string | null,
+  reply_to: r[8] as string | null,
+  timestamp: r[9] as string,
+  edited_at: r[10] as string | null,
+  deleted: r[11] as number,
+});
+
 const toMessage = (r: MessageRow): MessageView => ({
   message_id: r.message_id,
   chat_id: r.chat_id,
@@ -103,8 +121,12 @@ export const createSqliteQueries = (readStore: SqliteReadStore) => {
     });
   };
 
-  const messageById = (messageId: string) =>
-    sql(() => `SELECT * FROM ${messages()} WHERE message_id = ?`).get(messageId) as MessageRow | undefined;
+  /** Message rows of a query selecting MESSAGE_COLUMNS. */
+  const messageRows = (build: () => string, ...params: unknown[]): MessageRow[] =>
+    (sql(build).raw(true).all(...params) as unknown[][]).map(fromRaw);
+
+  const messageById = (messageId: string): MessageRow | undefined =>
+    messageRows(() => `SELECT ${MESSAGE_COLUMNS} FROM ${messages()} WHERE message_id = ?`, messageId)[0];
 
   return {
     chat: (chatId: string): ChatInfo | null =>
@@ -118,15 +140,15 @@ export const createSqliteQueries = (readStore: SqliteReadStore) => {
 
     /** `before`: newest first below it; `after`: oldest first above it; neither: the newest. */
     history(chatId: string, viewerId: string, page: { before?: number; after?: number; limit: number }): HistoryPage {
-      const rows = (
+      const rows =
         page.after !== undefined
-          ? sql(() => `SELECT * FROM ${messages()} WHERE chat_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?`).all(chatId, page.after, page.limit + 1)
-          : sql(() => `SELECT * FROM ${messages()} WHERE chat_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`).all(
+          ? messageRows(() => `SELECT ${MESSAGE_COLUMNS} FROM ${messages()} WHERE chat_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?`, chatId, page.after, page.limit + 1)
+          : messageRows(
+              () => `SELECT ${MESSAGE_COLUMNS} FROM ${messages()} WHERE chat_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
               chatId,
               page.before ?? Number.MAX_SAFE_INTEGER,
               page.limit + 1,
-            )
-      ) as MessageRow[];
+            );
       const has_more = rows.length > page.limit;
       return { messages: decorate(rows.slice(0, page.limit), viewerId), has_more };
     },
@@ -159,7 +181,7 @@ export const createSqliteQueries = (readStore: SqliteReadStore) => {
       > & { name: string | null; peer_id: string | null })[];
       const more = rows.length > page.limit;
       const chatsPage = rows.slice(0, page.limit).map((r): ChatSummary => {
-        const last = r.last_seq > 0 ? (sql(() => `SELECT * FROM ${messages()} WHERE chat_id = ? AND seq = ?`).get(r.chat_id, r.last_seq) as MessageRow | undefined) : undefined;
+        const last = r.last_seq > 0 ? messageRows(() => `SELECT ${MESSAGE_COLUMNS} FROM ${messages()} WHERE chat_id = ? AND seq = ?`, r.chat_id, r.last_seq)[0] : undefined;
         return {
           chat_id: r.chat_id,
           chat_type: r.chat_type,

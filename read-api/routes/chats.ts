@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { badRequest } from '../../domain/errors.ts';
 import type { RouteDeps } from '../apiDeps.ts';
 import * as s from '../schemas.ts';
+import { plainJson } from '../plainJson.ts';
 
 /** The inbox and the read watermark. */
 export const chatRoutes: FastifyPluginAsync<RouteDeps> = async (app, { commands, readModels, auth, fresh }) => {
@@ -10,6 +11,7 @@ export const chatRoutes: FastifyPluginAsync<RouteDeps> = async (app, { commands,
 
   r.get('/v1/chats', {
     schema: { querystring: s.inboxQuery, response: { 200: s.inboxSchema } },
+    serializerCompiler: plainJson,
     onRequest: auth,
     preHandler: fresh,
     handler: async (request) => {

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { forbidden, notFound } from '../../domain/errors.ts';
 import type { RouteDeps } from '../apiDeps.ts';
 import * as s from '../schemas.ts';
+import { plainJson } from '../plainJson.ts';
 import { sendAckToWire, sendInputOf } from '../wire.ts';
 
 export const assertSender = (claimed: string | undefined, caller: string) => {
@@ -28,6 +29,7 @@ export const messageRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) =>
 
   r.get('/v1/messages', {
     schema: { querystring: s.historyQuery, response: { 200: s.historySchema } },
+    serializerCompiler: plainJson,
     onRequest: auth,
     preHandler: fresh,
     handler: async (request) => {
