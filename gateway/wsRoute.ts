@@ -11,7 +11,7 @@ import { CLOSE, createSession, type Session } from './sessions/session.ts';
 import type { SessionRegistry } from './sessions/sessionRegistry.ts';
 
 export const MAX_FRAME_BYTES = 64 * 1024;
-/** Frames per second a session may send before they are refused (bad input floods included). */
+/** Frames per second a session may send, sends aside, before they are refused (bad input floods included). */
 const FRAME_RATE = { perSecond: 200, burst: 400 };
 
 export type WsOptions = {
@@ -83,16 +83,27 @@ export const wsRoute: FastifyPluginAsync<WsOptions> = async (app, o) => {
       o.onOpen(session);
     };
 
-    const handle = async (raw: RawData, isBinary: boolean) => {
+    /** Frames other than sends spend from the session's frame budget; sends have their own per-user limit. */
+    const spendFrameToken = () => {
       const now = performance.now();
       tokens = Math.min(FRAME_RATE.burst, tokens + ((now - refilledAt) / 1000) * FRAME_RATE.perSecond);
       refilledAt = now;
+      if (tokens < 1) throw rateLimited('too many frames', 1);
+      tokens -= 1;
+    };
+
+    const handle = async (raw: RawData, isBinary: boolean) => {
       let ref: string | undefined;
       try {
-        if (tokens < 1) throw rateLimited('too many frames', 1);
-        tokens -= 1;
-        const parsed = parseFrame(raw, isBinary);
+        let parsed: ReturnType<typeof parseFrame>;
+        try {
+          parsed = parseFrame(raw, isBinary);
+        } catch (e) {
+          spendFrameToken();
+          throw e;
+        }
         ref = parsed.ref;
+        if (parsed.type !== 'message') spendFrameToken();
         session!.alive = true;
         await (frameHandlers[parsed.type] as (s: Session, f: unknown, r: string | undefined, d: FrameDeps) => Promise<void> | void)(session!, parsed.frame, ref, o.frameDeps);
       } catch (e) {

@@ -13,6 +13,7 @@ export const createPresenceRegistry = ({
   const sessions = new Map<string, number>();
   const lastSeen = new Map<string, string>();
   const pendingOffline = new Map<string, NodeJS.Timeout>();
+  let stopped = false;
 
   const view = (userId: string): PresenceView => {
     const online = sessions.has(userId) || pendingOffline.has(userId);
@@ -32,6 +33,7 @@ export const createPresenceRegistry = ({
       if (left > 0) return void sessions.set(userId, left);
       sessions.delete(userId);
       lastSeen.set(userId, now().toISOString());
+      if (stopped) return; // shutting down: nobody is left to tell
       const timer = setTimeout(() => {
         pendingOffline.delete(userId);
         if (!sessions.has(userId)) onChange(view(userId));
@@ -43,6 +45,7 @@ export const createPresenceRegistry = ({
     view,
     /** Stops pending timers (shutdown). */
     stop() {
+      stopped = true;
       for (const t of pendingOffline.values()) clearTimeout(t);
       pendingOffline.clear();
     },

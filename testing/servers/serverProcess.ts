@@ -1,0 +1,194 @@
+/**
+ * What the launchers in this folder share: where the installed programs are (PATH or the
+ * cache that .ci/install/*.sh fills), what to do when one is missing, and a server
+ * process whose output is kept for error messages and which never outlives the tests.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+
+/** A server started for tests. `url` is what its client library connects to. */
+export type RunningServer = {
+  url: string;
+  /** Stops the process (SIGTERM, SIGKILL after a grace period) and removes its temp dir. */
+  stop(): Promise<void>;
+  /** The last part of what the server printed (for assertion messages). */
+  output(): string;
+};
+
+/**
+ * A launcher: call it to start a server (null when its program is not on this machine and
+ * CHAT_REQUIRE_SERVERS is not '1'; with it set, a missing program throws). `find()` tells
+ * synchronously whether the program is there, so a test file can decide at collection time.
+ */
+export type Launcher<S extends RunningServer> = (() => Promise<S | null>) & {
+  /** Where the program is, or null when it is missing. */
+  find(): string | null;
+  /** How to install it, for messages. */
+  installHint: string;
+};
+
+export const launcher = <S extends RunningServer>(
+  find: () => string | null,
+  installHint: string,
+  start: (program: string) => Promise<S>,
+  what: string,
+): Launcher<S> =>
+  Object.assign(
+    async (): Promise<S | null> => {
+      const program = find();
+      if (program === null) return missingProgram(what, installHint);
+      return start(program);
+    },
+    { find, installHint },
+  );
+
+/** CHAT_REQUIRE_SERVERS=1 (set by .ci/run): a missing server program fails instead of skipping. */
+export const serversRequired = (): boolean => process.env.CHAT_REQUIRE_SERVERS === '1';
+
+/** The cache the install scripts fill: the same default as .ci/install/*.sh. */
+export const cacheDir = (): string => process.env.CHAT_CACHE_DIR || join(homedir(), '.cache', 'chat-backend');
+
+const isExecutable = (path: string): boolean => {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** `name` on PATH, else in one of `extraDirs` (e.g. the cache's bin), else null. */
+export const findExecutable = (name: string, extraDirs: string[] = []): string | null => {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), ...extraDirs];
+  for (const dir of dirs) {
+    const candidate = join(dir, name);
+    if (isExecutable(candidate)) return candidate;
+  }
+  return null;
+};
+
+/** What a launcher returns when its program is missing: null, or under CHAT_REQUIRE_SERVERS=1 an error. */
+export const missingProgram = (what: string, installHint: string): null => {
+  if (serversRequired()) {
+    throw new Error(
+      `${what} is not installed on this machine, and CHAT_REQUIRE_SERVERS=1 says tests must not skip it. ` +
+        `Install it with: ${installHint}`,
+    );
+  }
+  return null;
+};
+
+/** A fresh temp dir, and a function that removes it. */
+export const tempDir = (prefix: string): { dir: string; remove(): void } => {
+  const dir = mkdtempSync(join(tmpdir(), `chat-${prefix}-`));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+};
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Server processes still running when the test process exits are killed with it. */
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+const installExitHook = () => {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const child of running) child.kill('SIGKILL');
+  });
+};
+
+const OUTPUT_KEEP = 64 * 1024;
+
+export type ServerProcess = {
+  child: ChildProcess;
+  /** True once the process has exited (or failed to spawn). */
+  hasExited(): boolean;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  output(): string;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
+  stop(graceMs: number): Promise<void>;
+};
+
+/** Spawns a server program with its output captured (the last 64 KiB). */
+export const spawnServer = (
+  command: string,
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv },
+): ServerProcess => {
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  installExitHook();
+  let output = '';
+  const append = (chunk: string) => {
+    output += chunk;
+    if (output.length > 2 * OUTPUT_KEEP) output = output.slice(-OUTPUT_KEEP);
+  };
+  child.stdout!.setEncoding('utf8').on('data', append);
+  child.stderr!.setEncoding('utf8').on('data', append);
+  let done = false;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('close', (code, signal) => {
+      done = true;
+      running.delete(child);
+      resolve({ code, signal });
+    });
+    child.once('error', (error) => {
+      done = true;
+      running.delete(child);
+      append(`\nspawn of ${command} failed: ${error.message}`);
+      resolve({ code: null, signal: null });
+    });
+  });
+  return {
+    child,
+    hasExited: () => done,
+    exited,
+    output: () => output.slice(-OUTPUT_KEEP),
+    async stop(graceMs) {
+      if (done) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+};
+
+/**
+ * Polls `probe` until it resolves true. Fails at once if the process exits first, and
+ * after `timeoutMs` otherwise; either error carries the server's output.
+ */
+export const waitUntilReady = async (
+  what: string,
+  server: ServerProcess,
+  probe: () => Promise<boolean>,
+  { timeoutMs, intervalMs = 100 }: { timeoutMs: number; intervalMs?: number },
+): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    if (server.hasExited()) {
+      const { code, signal } = await server.exited;
+      throw new Error(`${what} exited before it answered (code ${code}, signal ${signal}):\n${server.output()}`);
+    }
+    try {
+      if (await probe()) return;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      const last = lastError instanceof Error ? ` (last probe error: ${lastError.message})` : '';
+      throw new Error(`${what} did not answer within ${timeoutMs} ms${last}:\n${server.output()}`);
+    }
+    await sleep(intervalMs);
+  }
+};
+
+/** True when a start failed because someone took the port we picked: try another. */
+export const lostPortRace = (output: string): boolean => /address already in use|EADDRINUSE|BindException/i.test(output);
