@@ -141,6 +141,9 @@ export const wsRoute: FastifyPluginAsync<WsOptions> = async (app, o) => {
       o.sessions.remove(session);
       o.onClose(session);
     });
+    // @fastify/websocket's own error listener holds the upgrade's request and reply (several KiB a
+    // connection, for its lifetime); we handle errors ourselves, so drop it and let them go.
+    socket.removeAllListeners('error');
     socket.on('error', () => socket.terminate());
 
     const authTimer = setTimeout(() => session || socket.close(CLOSE.authFailed, 'authentication timed out'), o.authTimeoutMs);
