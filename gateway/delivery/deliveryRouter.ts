@@ -49,11 +49,14 @@ export const createDeliveryRouter = ({
     return remember(routes, chatId, { chatType: chat.chat_type, members: q.members(chatId).map((m) => m.user_id) });
   };
 
-  const toUser = (userId: string, frame: object, except?: string) => {
-    for (const s of sessions.of(userId)) if (s.id !== except) s.send(frame);
+  const toUser = (userId: string, frame: object | string, except?: string) => {
+    const json = typeof frame === 'string' ? frame : JSON.stringify(frame);
+    for (const s of sessions.of(userId)) if (s.id !== except) s.sendSerialized(json);
   };
+  /** Serialized once, however many members and sessions. */
   const toMembers = (chatId: string, frame: object, except?: string) => {
-    for (const m of routeOf(chatId)?.members ?? []) toUser(m, frame, except);
+    const json = JSON.stringify(frame);
+    for (const m of routeOf(chatId)?.members ?? []) toUser(m, json, except);
   };
 
   const routeEvent = (event: DomainEvent, receipts: Map<string, Receipt>, groupsTouched: Set<string>) => {
@@ -80,7 +83,8 @@ export const createDeliveryRouter = ({
         const before = routeOf(chatId)?.members ?? [];
         routes.delete(chatId);
         const after = routeOf(chatId)?.members ?? [];
-        for (const m of new Set([...before, ...after, userId])) toUser(m, frame);
+        const json = JSON.stringify(frame);
+      for (const m of new Set([...before, ...after, userId])) toUser(m, json);
         groupsTouched.add(chatId); // the lowest watermark may move when a member leaves
         return;
       }
@@ -119,10 +123,14 @@ export const createDeliveryRouter = ({
     }
   };
 
+  /** New messages to chats whose members are cached need nothing from the read models. */
+  const needsReadModels = (events: RecordedEvent[]) =>
+    events.some((e) => e.type !== 'MessageSent' || !routes.has((e.data as { chatId: string }).chatId));
+
   const onEvents = async (events: RecordedEvent[]) => {
     try {
-      // Read models (members, watermarks, edited messages) must include these events.
-      await readModels.projector.waitFor(events.at(-1)!.position, 30_000);
+      // Otherwise the read models (members, watermarks, edited messages) must include these events.
+      if (needsReadModels(events)) await readModels.projector.waitFor(events.at(-1)!.position, 30_000);
       const receipts = new Map<string, Receipt>();
       const groupsTouched = new Set<string>();
       for (const e of events) routeEvent({ type: e.type, data: e.data } as DomainEvent, receipts, groupsTouched);

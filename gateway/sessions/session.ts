@@ -20,6 +20,8 @@ export type Session = {
   /** Per chat, the tail of this session's sends: they are appended in the order received. */
   sendChains: Map<string, Promise<unknown>>;
   send(frame: object): void;
+  /** A frame already serialized: fan-out serializes once for all recipients. */
+  sendSerialized(json: string): void;
   ping(): void;
   close(code: number, reason: string): void;
   readonly closed: boolean;
@@ -52,12 +54,15 @@ export const createSession = (
       return socket.bufferedAmount;
     },
     send(frame) {
+      session.sendSerialized(JSON.stringify(frame));
+    },
+    sendSerialized(json) {
       if (session.closed) return;
       if (socket.bufferedAmount > init.maxBufferedBytes) {
         session.close(CLOSE.slowConsumer, 'slow consumer: frames not read');
         return;
       }
-      socket.send(JSON.stringify(frame));
+      socket.send(json);
     },
     ping() {
       if (!session.closed) socket.ping();
