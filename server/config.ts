@@ -26,6 +26,13 @@ const envSchema = z.object({
   CHAT_WS_AUTH_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
   /** Unsent bytes a session may hold before it is closed as a slow consumer (4008). */
   CHAT_WS_MAX_BUFFERED_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024),
+  /** Production: which roles this process runs (comma list); the embedded profile runs all. */
+  CHAT_ROLES: list.pipe(z.array(z.enum(['gateway', 'projector', 'relay', 'router'])).min(1)).optional(),
+  CHAT_NODE_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1 to 64 characters of [A-Za-z0-9_.-]').optional(),
+  CHAT_EVENTSTORE_URL: z.string().regex(/^esdb(\+discover)?:\/\//, 'must be an esdb:// connection string').optional(),
+  CHAT_MONGO_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// URL').optional(),
+  CHAT_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
+  CHAT_KAFKA_BROKERS: list.pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port entries')).min(1)).optional(),
 });
 
 export type Config = {
@@ -42,6 +49,9 @@ export type Config = {
   logLevel: string;
   readWaitMs: number;
   ws: { pingIntervalMs: number; presenceGraceMs: number; authTimeoutMs: number; maxBufferedBytes: number };
+  roles: ('gateway' | 'projector' | 'relay' | 'router')[];
+  nodeId: string;
+  production?: { eventStoreUrl: string; mongoUrl: string; redisUrl: string; kafkaBrokers: string[] };
 };
 
 export class ConfigError extends Error {
@@ -55,7 +65,11 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid setting ${issue.path.join('.')}: ${issue.message}`);
   }
   const e = parsed.data;
-  if (e.CHAT_PROFILE === 'production' && !e.CHAT_JWT_SECRET) throw new ConfigError('missing setting CHAT_JWT_SECRET: required in production');
+  if (e.CHAT_PROFILE === 'production') {
+    const required = ['CHAT_JWT_SECRET', 'CHAT_ROLES', 'CHAT_EVENTSTORE_URL', 'CHAT_MONGO_URL', 'CHAT_REDIS_URL', 'CHAT_KAFKA_BROKERS'] as const;
+    const missing = required.find((k) => e[k] === undefined);
+    if (missing) throw new ConfigError(`missing setting ${missing}: required in production`);
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -75,5 +89,10 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
       authTimeoutMs: e.CHAT_WS_AUTH_TIMEOUT_MS,
       maxBufferedBytes: e.CHAT_WS_MAX_BUFFERED_BYTES,
     },
+    roles: e.CHAT_ROLES ?? ['gateway', 'projector', 'relay', 'router'],
+    nodeId: e.CHAT_NODE_ID ?? 'node-1',
+    ...(e.CHAT_PROFILE === 'production' && {
+      production: { eventStoreUrl: e.CHAT_EVENTSTORE_URL!, mongoUrl: e.CHAT_MONGO_URL!, redisUrl: e.CHAT_REDIS_URL!, kafkaBrokers: e.CHAT_KAFKA_BROKERS! },
+    }),
   };
 };
