@@ -12,6 +12,31 @@ const scenarios: Record<string, Scenario> = {
     usage: async () => (await import('./history/historyScenario.ts')).historyUsage,
     run: async (argv) => (await import('./history/historyScenario.ts')).runHistoryScenario(argv),
   },
+  direct: {
+    summary: 'WebSocket direct messages between pairs: send→ack / send→deliver p99 at a fixed rate, vs. bare ws and Socket.IO relays',
+    usage: async () => (await import('./direct/directScenario.ts')).directUsage,
+    run: async (argv) => (await import('./direct/directScenario.ts')).runDirectScenario(argv),
+  },
+  connections: {
+    summary: 'idle authenticated WebSocket connections: server RSS per connection and ramp rate, vs. a bare ws server',
+    usage: async () => (await import('./connections/connectionsScenario.ts')).connectionsUsage,
+    run: async (argv) => (await import('./connections/connectionsScenario.ts')).runConnectionsScenario(argv),
+  },
+  group: {
+    summary: 'one 500-member group, all online: latency of every delivery at a fixed message rate',
+    usage: async () => (await import('./group/groupScenario.ts')).groupUsage,
+    run: async (argv) => (await import('./group/groupScenario.ts')).runGroupScenario(argv),
+  },
+  replay: {
+    summary: 'rebuild every projection from position 0 over a ≥ 1 M-event log: events/s per projection and overall',
+    usage: async () => (await import('./replay/replayScenario.ts')).replayUsage,
+    run: async (argv) => (await import('./replay/replayScenario.ts')).runReplayScenario(argv),
+  },
+  max: {
+    summary: 'direct workload stepped up in rate until p99 deliver > 250 ms or errors: the last rate that held, project vs. baselines',
+    usage: async () => (await import('./max/maxScenario.ts')).maxUsage,
+    run: async (argv) => (await import('./max/maxScenario.ts')).runMaxScenario(argv),
+  },
 };
 
 const usage = () =>

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import type { AppendResult } from '../eventStore.ts';
+import type { AppendResult, RecordedEvent } from '../eventStore.ts';
 import { appendInTransaction, type AppendOutcome } from './appendInTransaction.ts';
 import type { AppendRequest } from './appendRequest.ts';
 import type { Statements } from './statements.ts';
@@ -36,8 +36,8 @@ export const createGroupCommit = ({
 }: {
   db: Database;
   statements: Statements;
-  /** Called after a commit that wrote at least one event. */
-  onCommitted: () => void;
+  /** Called after a commit that wrote at least one event, with those events in log order. */
+  onCommitted: (written: RecordedEvent[]) => void;
 }) => {
   let queue: PendingAppend[] = [];
   let scheduled: NodeJS.Immediate | undefined;
@@ -80,21 +80,39 @@ export const createGroupCommit = ({
       return failBatch(batch, error);
     }
     stats.commits++;
-    let written = false;
+    const written: RecordedEvent[] = [];
     batch.forEach((pending, i) => {
       const result = settled[i]!;
       if (result.ok) {
-        written ||= result.outcome.written;
+        if (result.outcome.written) written.push(...recorded(pending.request, result.outcome.result));
         pending.resolve(result.outcome.result);
       } else {
         pending.reject(result.error);
       }
     });
-    if (written) onCommitted();
+    if (written.length > 0) onCommitted(written);
   };
 
+  /** The events of a committed append as a read would return them: one append's rows are consecutive. */
+  const recorded = ({ streamName, events }: AppendRequest, result: AppendResult): RecordedEvent[] => {
+    const recordedAt = new Date(committedAt);
+    const firstRevision = result.nextExpectedRevision - BigInt(events.length - 1);
+    return events.map((e, i) => ({
+      id: e.id,
+      type: e.type,
+      data: JSON.parse(e.data) as unknown,
+      metadata: JSON.parse(e.metadata) as Record<string, unknown>,
+      streamName,
+      revision: firstRevision + BigInt(i),
+      position: result.firstPosition + BigInt(i),
+      recordedAt,
+    }));
+  };
+
+  let committedAt = 0;
   const runInTransaction = (batch: PendingAppend[]): Settled[] => {
     const recordedAt = Date.now();
+    committedAt = recordedAt;
     return batch.map(({ request }): Settled => {
       // A single INSERT that fails is undone by SQLite on its own (statement rollback);
       // only a multi-event append needs a savepoint to undo its earlier inserts.

@@ -7,6 +7,7 @@ import { openDatabase, type Synchronous } from './openDatabase.ts';
 import { readStream } from './readStream.ts';
 import { limitOf, prepareStatements } from './statements.ts';
 import { subscribeToAll } from './subscribeToAll.ts';
+import { createRecentEvents } from './recentEvents.ts';
 
 export type SqliteEventStoreOptions = {
   path: string;
@@ -33,7 +34,15 @@ export const createSqliteEventStore = ({
   const db = openDatabase({ path, synchronous, busyTimeoutMs });
   const statements = prepareStatements(db);
   const headAdvanced = createHeadAdvancedSignal();
-  const groupCommit = createGroupCommit({ db, statements, onCommitted: headAdvanced.notify });
+  const recent = createRecentEvents();
+  const groupCommit = createGroupCommit({
+    db,
+    statements,
+    onCommitted: (written) => {
+      recent.add(written);
+      headAdvanced.notify();
+    },
+  });
   const subscriptions = new Set<Subscription>();
   let closing: Promise<void> | undefined;
 
@@ -43,6 +52,10 @@ export const createSqliteEventStore = ({
 
   const readAfter = (position: bigint, maxCount: number): RecordedEvent[] =>
     statements.readAllAfter.all(position, maxCount).map(toRecordedEvent);
+  // Live subscribers (projector, delivery) read what was just committed from memory, not the
+  // file. A page that stops short of another process's rows is fine there: it reads on.
+  const readAfterForSubscriptions = (position: bigint, maxCount: number): RecordedEvent[] =>
+    recent.after(position, maxCount) ?? readAfter(position, maxCount);
 
   const headPosition = (): bigint => statements.headPosition.get() ?? 0n;
 
@@ -82,7 +95,7 @@ export const createSqliteEventStore = ({
       assertOpen();
       const subscription = subscribeToAll(
         {
-          readAfter,
+          readAfter: readAfterForSubscriptions,
           headPosition,
           headAdvanced,
           pollIntervalMs: subscriptionPollIntervalMs,
