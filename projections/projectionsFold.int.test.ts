@@ -43,7 +43,11 @@ describe('projections are a fold of the log', () => {
           const rebuilt = startReadModels({ store, path: join(temp.dir, 'rebuilt.db') });
           try {
             await rebuilt.projector.waitFor(head);
+            await rebuilt.projector.caughtUp;
             expect(dump(rebuilt)).toEqual(dump(live));
+            // Loaded from scratch without secondary indexes, which were built once it caught up.
+            const indexes = rebuilt.readStore.db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'index' AND name LIKE '%\\_\\_%' ESCAPE '\\'").get() as { n: number };
+            expect(indexes.n).toBe(allProjections.flatMap((p) => Object.values(p.tables).flatMap((t) => t.indexes ?? [])).length);
             for (const s of await live.status()) expect(s.checkpoint).toBe(head);
           } finally {
             await rebuilt.stop();

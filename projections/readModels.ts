@@ -29,18 +29,26 @@ export const startReadModels = ({ store, path, projections = allProjections }: {
   const projector = createProjector({ store, sink: readStore });
   const byName = new Map(projections.map((p) => [p.name, p]));
 
+  const loadingFromScratch: { projection: Projection; build: number }[] = [];
   for (const projection of projections) {
     const builds = readStore.builds().filter((b) => b.name === projection.name);
     const live = builds.find((b) => b.state === 'live' && b.schemaVersion === projection.version);
     if (live) projector.add(projection, live.build, live.checkpoint);
     else {
-      const build = readStore.createBuild(projection);
+      // Nothing serves reads before the first catch-up (readiness waits for it), so this
+      // build loads without secondary indexes and gets them in one pass at the end.
+      const build = readStore.createBuild(projection, { deferIndexes: true });
       readStore.markLive(projection.name, build);
       projector.add(projection, build, 0n);
+      loadingFromScratch.push({ projection, build });
     }
     // Leftovers: outdated builds and rebuilds interrupted by a restart.
     for (const b of builds) if (b.build !== (live?.build ?? readStore.liveBuild(projection.name))) readStore.dropBuild(projection, b.build);
   }
+  // Registered before anyone else waits on caughtUp: indexes exist before the server says ready.
+  void projector.caughtUp.then(() => {
+    for (const { projection, build } of loadingFromScratch) if (readStore.liveBuild(projection.name) === build) readStore.createIndexes(projection, build);
+  });
   projector.start();
 
   const rebuilds = new Map<string, RebuildProgress>();

@@ -1,0 +1,266 @@
+import { MongoClient, type AnyBulkWriteOperation, type Db, type Document } from 'mongodb';
+import type { Projection, TableSpec } from '../projection.ts';
+import type { BuildBatch, BuildInfo, BuildState } from '../sqlite/sqliteReadStore.ts';
+import { physicalTable } from '../sqlite/tableDdl.ts';
+import type { Row, Scalar, Write } from '../write.ts';
+
+/**
+ * Read models in MongoDB (tested against FerretDB 1.24). Same layout as the SQLite
+ * store: each projection build has its own collections (`<name>_<build>_<table>`),
+ * with a unique index on the primary key and one index per secondary index of its
+ * TableSpec, and a document in `projection_builds` (state building|live|retired,
+ * checkpoint, and the table specs, so any process can apply writes to the build).
+ *
+ * ## No transactions: writes first, then checkpoints
+ *
+ * `applyBatch` writes every op of the batch, then saves the checkpoints. FerretDB has
+ * no multi-document transactions and read models should not need them. Ops are sent
+ * as one ordered bulkWrite per collection (collections in parallel): the final state
+ * of a collection depends only on the ops on that collection, in their order, since
+ * no op reads another collection, so the order of ops *across* collections does not
+ * matter for the state once the batch is written; the order of ops on one document
+ * (same collection) is kept. Readers of the projector wait for its in-memory position,
+ * which moves only after `applyBatch` resolves.
+ *
+ * After a crash between the writes and the checkpoints (or in the middle of the
+ * writes: each collection then holds some prefix of its ops, so each document some
+ * prefix of *its* ops), the projector replays the log from the old checkpoint. This
+ * converges to the state of applying each op once, per document:
+ * - `put` and `delete` are absolute: the document after them does not depend on the
+ *   document before (replaced whole, or gone; a key-prefix delete removes every
+ *   matching document). Once a document's replayed ops reach its first put/delete,
+ *   both runs are in the same state and apply the same ops from there.
+ * - Before that (or without one), a document that exists sees `patch`/`upsert.set`
+ *   as per-field assignments (the last one in the replayed range wins in both runs)
+ *   and `upsert.max` as a per-field max, which is idempotent and commutative: the
+ *   field ends as max(value at checkpoint, every max after it) = the same value, or as
+ *   the last set followed by the maxes after it.
+ * - The one non-converging shape is a `patch` of a document that did not exist at
+ *   the checkpoint, followed by an `upsert` creating it, both in the replayed range:
+ *   the patch was a no-op once and applies on replay. No projection does that: patches
+ *   target rows that exist at that point of the log (messages, members: created by a
+ *   `put`, which the replay reapplies first), and `watermarks` only has upserts.
+ * - `inc` is not idempotent: applied twice it counts twice. No projection uses it, and
+ *   this adapter REFUSES it (`applyBatch` throws before writing anything) rather than
+ *   guarding it by position; a projection needing a counter must derive it at query
+ *   time (as unread counts are) or this adapter must learn to store per-document
+ *   positions first.
+ *
+ * Missing vs null: FerretDB 1.24 drops null values from `$setOnInsert` (an upsert's
+ * text defaults), so a column may be absent instead of null. Every query treats the
+ * two alike (`{ f: null }` and `$ne: null` match missing fields in MongoDB too).
+ *
+ * `projections/contract/readStoreContract.ts` tests all this (replay of the last k
+ * batches, and of a batch whose writes were cut off midway).
+ */
+
+type BuildDoc = {
+  _id: string;
+  name: string;
+  build: number;
+  schema_version: number;
+  checkpoint: unknown;
+  state: BuildState;
+  /** The table specs as JSON: FerretDB 1.24 refuses nested arrays (index column lists) in documents. */
+  tables: string;
+};
+
+const BUILDS = 'projection_builds';
+
+const toBigInt = (v: unknown): bigint => (typeof v === 'bigint' ? v : BigInt(String(v ?? 0)));
+
+/** Index spec of a column list, ascending. */
+const indexOf = (cols: readonly string[]): Record<string, 1> => Object.fromEntries(cols.map((c) => [c, 1 as const]));
+
+/** Default of a column SQLite would fill in: integers 0 (so `max` starts from zero), text null. */
+const defaultOf = (spec: TableSpec, column: string): Scalar => (spec.columns[column] === 'integer' ? 0 : null);
+
+export class UnsupportedWriteError extends Error {
+  override name = 'UnsupportedWriteError';
+}
+
+/** The MongoDB op of one portable write, for a collection with this spec. */
+export const toMongoOp = (write: Write, spec: TableSpec): AnyBulkWriteOperation<Document> => {
+  // An empty key would be `deleteMany({})` / an update of any document: never what a projection means.
+  if (write.op !== 'put' && Object.keys(write.key).length === 0) throw new UnsupportedWriteError(`${write.op} on ${write.table} without a key`);
+  switch (write.op) {
+    case 'put': {
+      const row: Document = {};
+      for (const c of Object.keys(spec.columns)) row[c] = write.row[c] ?? defaultOf(spec, c);
+      for (const [c, v] of Object.entries(write.row)) row[c] = v;
+      const filter = Object.fromEntries(spec.primaryKey.map((c) => [c, write.row[c] ?? null]));
+      return { replaceOne: { filter, replacement: row, upsert: true } };
+    }
+    case 'patch':
+      return { updateOne: { filter: { ...write.key }, update: { $set: { ...write.set } }, upsert: false } };
+    case 'delete':
+      return { deleteMany: { filter: { ...write.key } } };
+    case 'upsert': {
+      if (write.inc && Object.keys(write.inc).length > 0)
+        throw new UnsupportedWriteError(
+          `upsert with inc on ${write.table} (${Object.keys(write.inc).join(', ')}): the MongoDB read store writes without transactions, and an inc replayed after a crash would count twice; derive the counter at query time instead`,
+        );
+      const set = write.set ?? {};
+      const max = write.max ?? {};
+      const touched = new Set([...Object.keys(set), ...Object.keys(max)]);
+      const onInsert: Document = { ...write.key };
+      for (const c of Object.keys(spec.columns)) if (!(c in write.key) && !touched.has(c)) onInsert[c] = defaultOf(spec, c);
+      const update: Document = { $setOnInsert: onInsert };
+      if (Object.keys(set).length > 0) update.$set = { ...set };
+      if (Object.keys(max).length > 0) update.$max = { ...max };
+      return { updateOne: { filter: { ...write.key }, update, upsert: true } };
+    }
+  }
+};
+
+export const createMongoReadStore = async ({ url, dbName, client: given }: { url: string; dbName: string; client?: MongoClient }) => {
+  const client = given ?? new MongoClient(url, { serverSelectionTimeoutMS: 5_000 });
+  if (!given) await client.connect();
+  const db: Db = client.db(dbName);
+  const buildsCollection = db.collection<BuildDoc>(BUILDS);
+
+  /** Live build per projection, cached: queries resolve collection names synchronously, per call. */
+  let live = new Map<string, number>();
+  /** Table specs per `<name>_<build>`, from the builds collection. */
+  const specs = new Map<string, Record<string, TableSpec>>();
+
+  const buildDocs = () => buildsCollection.find({}).sort({ name: 1, build: 1 }).toArray();
+
+  const builds = async (): Promise<BuildInfo[]> =>
+    (await buildDocs()).map((d) => ({ name: d.name, build: d.build, schemaVersion: d.schema_version, checkpoint: toBigInt(d.checkpoint), state: d.state }));
+
+  /** Re-reads the builds: the live map (the highest live build wins, see markLive) and the specs. */
+  const refresh = async () => {
+    const docs = await buildDocs();
+    const next = new Map<string, number>();
+    for (const d of docs) {
+      specs.set(`${d.name}_${d.build}`, JSON.parse(d.tables) as Record<string, TableSpec>);
+      if (d.state === 'live' && (next.get(d.name) ?? -1) < d.build) next.set(d.name, d.build);
+    }
+    live = next;
+  };
+  await refresh();
+
+  const specOf = async (name: string, build: number): Promise<Record<string, TableSpec>> => {
+    let tables = specs.get(`${name}_${build}`);
+    if (!tables) {
+      await refresh();
+      tables = specs.get(`${name}_${build}`);
+    }
+    if (!tables) throw new Error(`read model ${name} has no build ${build}`);
+    return tables;
+  };
+
+  return {
+    db,
+    client,
+    builds,
+    refresh,
+    liveBuild: (name: string): number | undefined => live.get(name),
+
+    /** Physical name of a live read model's collection, for queries. */
+    table(name: string, table: string): string {
+      const build = live.get(name);
+      if (build === undefined) throw new Error(`read model ${name} has no live build`);
+      return physicalTable(name, build, table);
+    },
+
+    /** The spec of a live read model's table (its indexes), for queries. */
+    tableSpec(name: string, table: string): TableSpec | undefined {
+      const build = live.get(name);
+      return build === undefined ? undefined : specs.get(`${name}_${build}`)?.[table];
+    },
+
+    /** A new, empty build of the projection, beside any live one: its collections and indexes. */
+    async createBuild(projection: Projection): Promise<number> {
+      const existing = (await builds()).filter((b) => b.name === projection.name).map((b) => b.build);
+      const build = Math.max(0, ...existing) + 1;
+      // The build document first: a crash after it leaves a `building` build, dropped at the next start.
+      await buildsCollection.insertOne({
+        _id: `${projection.name}_${build}`,
+        name: projection.name,
+        build,
+        schema_version: projection.version,
+        checkpoint: 0,
+        state: 'building',
+        tables: JSON.stringify(projection.tables),
+      });
+      specs.set(`${projection.name}_${build}`, projection.tables);
+      for (const [table, spec] of Object.entries(projection.tables)) {
+        const collection = db.collection(physicalTable(projection.name, build, table));
+        await collection.createIndex(indexOf(spec.primaryKey), { unique: true, name: 'pk' });
+        for (const cols of spec.indexes ?? []) await collection.createIndex(indexOf(cols), { name: `ix_${cols.join('_')}` });
+      }
+      return build;
+    },
+
+    /**
+     * Switch reads to this build; the previous live one is retired (kept until dropped).
+     * Two updates without a transaction: the new build goes live first, then the others
+     * are retired; between the two, readers take the highest live build, i.e. the new one.
+     */
+    async markLive(name: string, build: number) {
+      await buildsCollection.updateOne({ name, build }, { $set: { state: 'live' } });
+      await buildsCollection.updateMany({ name, state: 'live', build: { $ne: build } }, { $set: { state: 'retired' } });
+      await refresh();
+    },
+
+    async dropBuild(projection: Projection, build: number) {
+      for (const table of Object.keys(projection.tables)) {
+        const physical = physicalTable(projection.name, build, table);
+        if ((await db.listCollections({ name: physical }, { nameOnly: true }).toArray()).length > 0) await db.dropCollection(physical);
+      }
+      await buildsCollection.deleteOne({ name: projection.name, build });
+      specs.delete(`${projection.name}_${build}`);
+      await refresh();
+    },
+
+    /**
+     * Writes every op (one ordered bulkWrite per collection, collections in parallel),
+     * THEN saves every build's checkpoint. See the file comment for why a crash between
+     * the two is harmless. An `inc` anywhere refuses the whole batch before any write.
+     */
+    async applyBatch(batches: readonly BuildBatch[]): Promise<void> {
+      const perCollection = new Map<string, AnyBulkWriteOperation<Document>[]>();
+      for (const { name, build, writes } of batches) {
+        const tables = writes.length > 0 ? await specOf(name, build) : {};
+        for (const write of writes) {
+          const spec = tables[write.table];
+          if (!spec) throw new Error(`read model ${name} has no table ${write.table}`);
+          const physical = physicalTable(name, build, write.table);
+          let ops = perCollection.get(physical);
+          if (!ops) perCollection.set(physical, (ops = []));
+          ops.push(toMongoOp(write, spec));
+        }
+      }
+      await Promise.all([...perCollection].map(([physical, ops]) => db.collection(physical).bulkWrite(ops, { ordered: true })));
+      await Promise.all(
+        batches.map(({ name, build, checkpoint }) => buildsCollection.updateOne({ name, build }, { $set: { checkpoint: checkpointValue(checkpoint) } })),
+      );
+    },
+
+    /**
+     * Every document of a build's table, without `_id`, every column (tests, admin).
+     * A column missing from a document reads as null: FerretDB 1.24 drops null values
+     * from `$setOnInsert`, and MongoDB matches a missing field like a null one anyway.
+     */
+    async rows(name: string, build: number, table: string): Promise<Row[]> {
+      const spec = (await specOf(name, build))[table];
+      const docs = await db.collection(physicalTable(name, build, table)).find({}, { projection: { _id: 0 } }).toArray();
+      return docs.map((d) => {
+        const row: Row = {};
+        for (const c of Object.keys(spec?.columns ?? {})) row[c] = (d[c] as Scalar | undefined) ?? null;
+        for (const [c, v] of Object.entries(d)) row[c] = v as Scalar;
+        return row;
+      });
+    },
+
+    close: () => (given ? Promise.resolve() : client.close()),
+  };
+};
+
+/** Checkpoints as numbers while exact (they are log positions), else as decimal strings read back by BigInt. */
+const checkpointValue = (checkpoint: bigint): number | string =>
+  checkpoint <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(checkpoint) : checkpoint.toString();
+
+export type MongoReadStore = Awaited<ReturnType<typeof createMongoReadStore>>;
