@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { v5 as uuidv5 } from 'uuid';
 import { createHash } from 'node:crypto';
 
 /** User ids, chat ids, client message ids: 1 to 64 characters of [A-Za-z0-9_.:-] (protocol section 1). */
@@ -7,19 +6,31 @@ export const ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 export const idSchema = z.string().regex(ID_PATTERN, 'must be 1 to 64 characters of [A-Za-z0-9_.:-]');
 export const isValidId = (s: unknown): s is string => typeof s === 'string' && ID_PATTERN.test(s);
 
-const MESSAGE_NAMESPACE = '6f1c1b8e-7a0d-4d55-9a57-1f3b0f2f6a10';
-const EVENT_NAMESPACE = 'b3a8b1f4-52c9-4f43-8a43-3c2e9d1d7c21';
+export const MESSAGE_NAMESPACE = '6f1c1b8e-7a0d-4d55-9a57-1f3b0f2f6a10';
+export const EVENT_NAMESPACE = 'b3a8b1f4-52c9-4f43-8a43-3c2e9d1d7c21';
+
+/** RFC 4122 version 5 (SHA-1) with the namespace parsed once: it runs on every send. */
+const uuidv5 = (namespace: string) => {
+  const ns = Buffer.from(namespace.replaceAll('-', ''), 'hex');
+  return (name: string): string => {
+    const h = createHash('sha1').update(ns).update(name, 'utf8').digest();
+    h[6] = (h[6]! & 0x0f) | 0x50;
+    h[8] = (h[8]! & 0x3f) | 0x80;
+    const x = h.toString('hex', 0, 16);
+    return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+  };
+};
+const messageUuid = uuidv5(MESSAGE_NAMESPACE);
+const eventUuid = uuidv5(EVENT_NAMESPACE);
 
 /**
  * `(sender, client_msg_id)` identifies a send forever: the message id, which is also the
  * id of its MessageSent event, is derived from it so the store's unique key dedups it.
  */
-export const messageIdFor = (senderId: string, clientMsgId: string): string =>
-  uuidv5(`${senderId}\n${clientMsgId}`, MESSAGE_NAMESPACE);
+export const messageIdFor = (senderId: string, clientMsgId: string): string => messageUuid(`${senderId}\n${clientMsgId}`);
 
 /** Other events get an id fixed by where they land, so a blind retry of an append is idempotent. */
-export const eventIdAt = (streamName: string, revision: bigint): string =>
-  uuidv5(`${streamName}@${revision}`, EVENT_NAMESPACE);
+export const eventIdAt = (streamName: string, revision: bigint): string => eventUuid(`${streamName}@${revision}`);
 
 /** One direct chat per unordered pair of users. Hashed: ids may contain the separator. */
 export const directChatIdFor = (a: string, b: string): string => {

@@ -26,9 +26,10 @@ const TYPING_INTERVAL_MS = 2_000;
 
 /** Runs `work` after the session's previous send to the same chat was handed to the store: order in = order appended. */
 const inOrder = (session: Session, chatKey: string, work: () => Promise<void>) => {
-  const next = (session.sendChains.get(chatKey) ?? Promise.resolve()).then(work, work);
-  session.sendChains.set(chatKey, next);
-  const forget = () => void (session.sendChains.get(chatKey) === next && session.sendChains.delete(chatKey));
+  const chains = (session.sendChains ??= new Map());
+  const next = (chains.get(chatKey) ?? Promise.resolve()).then(work, work);
+  chains.set(chatKey, next);
+  const forget = () => void (chains.get(chatKey) === next && chains.delete(chatKey));
   next.then(forget, forget);
   return next;
 };
@@ -71,9 +72,10 @@ const typing: Handler<'typing'> = (session, f, _ref, { router }) => {
   const state = f.state ?? 'start';
   if (state === 'start') {
     const now = performance.now();
-    if (now - (session.typingAt.get(f.chat_id) ?? -Infinity) < TYPING_INTERVAL_MS) return;
-    session.typingAt.set(f.chat_id, now);
-  } else session.typingAt.delete(f.chat_id);
+    const typingAt = (session.typingAt ??= new Map());
+    if (now - (typingAt.get(f.chat_id) ?? -Infinity) < TYPING_INTERVAL_MS) return;
+    typingAt.set(f.chat_id, now);
+  } else session.typingAt?.delete(f.chat_id);
   const frame = { type: 'typing', data: { chat_id: f.chat_id, user_id: session.userId, state } };
   for (const m of route.members) if (m !== session.userId) for (const s of router.sessionsOf(m)) s.send(frame);
 };

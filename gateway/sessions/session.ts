@@ -15,10 +15,10 @@ export type Session = {
   deviceId: string | null;
   /** Answered the last heartbeat ping (or sent anything) since the previous one. */
   alive: boolean;
-  /** Last typing `start` relayed per chat (ms), for the 1-per-2-s limit. */
-  typingAt: Map<string, number>;
-  /** Per chat, the tail of this session's sends: they are appended in the order received. */
-  sendChains: Map<string, Promise<unknown>>;
+  /** Last typing `start` relayed per chat (ms), for the 1-per-2-s limit. Made on first use: most sessions are idle. */
+  typingAt?: Map<string, number>;
+  /** Per chat, the tail of this session's sends: they are appended in the order received. Made on first use. */
+  sendChains?: Map<string, Promise<unknown>>;
   send(frame: object): void;
   /** A frame already serialized: fan-out serializes once for all recipients. */
   sendSerialized(json: string): void;
@@ -45,8 +45,6 @@ export const createSession = (
     userId: init.userId,
     deviceId: init.deviceId,
     alive: true,
-    typingAt: new Map(),
-    sendChains: new Map(),
     get closed() {
       return closed || socket.readyState !== socket.OPEN;
     },
