@@ -15,7 +15,13 @@ export const mongoFacade = async (client: MongoClient, dbName: string): Promise<
     store,
     builds: () => store.builds(),
     liveBuild: async (name) => store.liveBuild(name),
-    createBuild: (projection) => store.createBuild(projection),
+    createBuild: (projection, options) => store.createBuild(projection, options),
+    createIndexes: (projection, build) => store.createIndexes(projection, build),
+    secondaryIndexes: async (name, build, table) =>
+      (await store.db.collection(physicalTable(name, build, table)).indexes())
+        .filter((i) => i.name !== '_id_' && i.name !== 'pk')
+        .map((i) => Object.keys(i.key))
+        .sort((a, b) => a.join().localeCompare(b.join())),
     markLive: (name, build) => store.markLive(name, build),
     dropBuild: (projection, build) => store.dropBuild(projection, build),
     applyBatch: (batches) => store.applyBatch(batches),

@@ -120,6 +120,23 @@ export const readStoreContract = (name: string, open: () => Promise<ReadStoreFac
           expect(await store.tableExists('contract', 2, 'items')).toBe(false);
         }));
 
+      it('creates the secondary indexes with the build, or later with createIndexes (deferred, for a bulk load)', () =>
+        withStore(async (store) => {
+          const expected = [['a', 'hi'], ['label']];
+          const eager = await store.createBuild(itemsProjection);
+          expect(await store.secondaryIndexes('contract', eager, 'items')).toEqual(expected);
+          expect(await store.secondaryIndexes('contract', eager, 'other')).toEqual([]);
+
+          const deferred = await store.createBuild(itemsProjection, { deferIndexes: true });
+          expect(await store.secondaryIndexes('contract', deferred, 'items')).toEqual([]);
+          // The primary key holds without them: a put of the same key replaces.
+          await store.applyBatch(batch(deferred, 1n, [put('items', { a: 'k', b: 1, label: 'x', hi: 1, lo: 1 }), put('items', { a: 'k', b: 1, label: 'y', hi: 1, lo: 1 })]));
+          expect(await store.rows('contract', deferred, 'items')).toEqual([{ a: 'k', b: 1, label: 'y', hi: 1, lo: 1 }]);
+          await store.createIndexes(itemsProjection, deferred);
+          await store.createIndexes(itemsProjection, deferred); // idempotent
+          expect(await store.secondaryIndexes('contract', deferred, 'items')).toEqual(expected);
+        }));
+
       it('keeps builds of different projections apart', () =>
         withStore(async (store) => {
           const other: Projection = { ...itemsProjection, name: 'contract2' };

@@ -14,7 +14,10 @@ export type AsyncQueries = { [K in keyof ReadQueries]: (...args: Parameters<Read
 export type ReadStoreFacade = {
   builds(): Promise<BuildInfo[]>;
   liveBuild(name: string): Promise<number | undefined>;
-  createBuild(projection: Projection): Promise<number>;
+  createBuild(projection: Projection, options?: { deferIndexes?: boolean }): Promise<number>;
+  createIndexes(projection: Projection, build: number): Promise<void>;
+  /** Column lists of a build table's secondary indexes (not the primary key's), sorted. */
+  secondaryIndexes(name: string, build: number, table: string): Promise<string[][]>;
   markLive(name: string, build: number): Promise<void>;
   dropBuild(projection: Projection, build: number): Promise<void>;
   applyBatch(batches: readonly BuildBatch[]): Promise<void>;
@@ -36,7 +39,16 @@ export const sqliteFacade = (path: string): ReadStoreFacade => {
   return {
     builds: async () => store.builds(),
     liveBuild: async (name) => store.liveBuild(name),
-    createBuild: async (projection) => store.createBuild(projection),
+    createBuild: async (projection, options) => store.createBuild(projection, options),
+    createIndexes: async (projection, build) => store.createIndexes(projection, build),
+    secondaryIndexes: async (name, build, table) => {
+      const indexes = store.db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND name NOT LIKE 'sqlite_autoindex%'")
+        .all(physicalTable(name, build, table)) as { name: string }[];
+      return indexes
+        .map((i) => (store.db.prepare(`PRAGMA index_info("${i.name.replaceAll('"', '""')}")`).all() as { seqno: number; name: string }[]).sort((a, b) => a.seqno - b.seqno).map((c) => c.name))
+        .sort((a, b) => a.join().localeCompare(b.join()));
+    },
     markLive: async (name, build) => store.markLive(name, build),
     dropBuild: async (projection, build) => store.dropBuild(projection, build),
     applyBatch: async (batches) => store.applyBatch(batches),

@@ -151,6 +151,12 @@ export const createMongoReadStore = async ({ url, dbName, client: given }: { url
     return tables;
   };
 
+  const createIndexes = async (projection: Projection, build: number) => {
+    for (const [table, spec] of Object.entries(projection.tables))
+      for (const cols of spec.indexes ?? [])
+        await db.collection(physicalTable(projection.name, build, table)).createIndex(indexOf(cols), { name: `ix_${cols.join('_')}` });
+  };
+
   return {
     db,
     client,
@@ -171,8 +177,13 @@ export const createMongoReadStore = async ({ url, dbName, client: given }: { url
       return build === undefined ? undefined : specs.get(`${name}_${build}`)?.[table];
     },
 
-    /** A new, empty build of the projection, beside any live one: its collections and indexes. */
-    async createBuild(projection: Projection): Promise<number> {
+    /**
+     * A new, empty build of the projection, beside any live one: its collections with
+     * the unique primary-key index (every write finds its document by it). With
+     * `deferIndexes`, the secondary indexes wait for `createIndexes` (a bulk load from
+     * scratch then maintains one index instead of all), as in the SQLite store.
+     */
+    async createBuild(projection: Projection, { deferIndexes = false }: { deferIndexes?: boolean } = {}): Promise<number> {
       const existing = (await builds()).filter((b) => b.name === projection.name).map((b) => b.build);
       const build = Math.max(0, ...existing) + 1;
       // The build document first: a crash after it leaves a `building` build, dropped at the next start.
@@ -186,13 +197,14 @@ export const createMongoReadStore = async ({ url, dbName, client: given }: { url
         tables: JSON.stringify(projection.tables),
       });
       specs.set(`${projection.name}_${build}`, projection.tables);
-      for (const [table, spec] of Object.entries(projection.tables)) {
-        const collection = db.collection(physicalTable(projection.name, build, table));
-        await collection.createIndex(indexOf(spec.primaryKey), { unique: true, name: 'pk' });
-        for (const cols of spec.indexes ?? []) await collection.createIndex(indexOf(cols), { name: `ix_${cols.join('_')}` });
-      }
+      for (const [table, spec] of Object.entries(projection.tables))
+        await db.collection(physicalTable(projection.name, build, table)).createIndex(indexOf(spec.primaryKey), { unique: true, name: 'pk' });
+      if (!deferIndexes) await createIndexes(projection, build);
       return build;
     },
+
+    /** The secondary indexes of every table of the build (idempotent). */
+    createIndexes: (projection: Projection, build: number) => createIndexes(projection, build),
 
     /**
      * Switch reads to this build; the previous live one is retired (kept until dropped).
