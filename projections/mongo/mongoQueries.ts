@@ -1,49 +1,17 @@
+import { decodeCursor, encodeCursor, toMessage, type MessageRow } from '../messageRow.ts';
 import type { Collection, Document, Filter } from 'mongodb';
 import type { ChatInfo, ChatSummary, HistoryPage, InboxPage, MemberView, MessageView, ReceiptView } from '../views.ts';
 import type { MongoReadStore } from './mongoReadStore.ts';
 
-type MessageRow = {
-  chat_id: string;
-  seq: number;
-  message_id: string;
-  sender_id: string;
-  client_msg_id: string;
-  message_type: string;
-  content: string;
-  media_id: string | null;
-  reply_to: string | null;
-  timestamp: string;
-  edited_at: string | null;
-  deleted: number;
-};
 type MemberRow = { chat_id: string; user_id: string; role: 'admin' | 'member'; joined_at: string; peer_id: string | null };
 type WatermarkRow = { chat_id: string; user_id: string; delivered_seq: number; read_seq: number };
 type ActivityRow = { chat_id: string; last_seq: number; last_message_id: string | null; updated_at: string };
 type ChatRow = { chat_id: string; chat_type: 'direct' | 'group'; name: string | null };
 
-const toMessage = (r: MessageRow): MessageView => ({
-  message_id: r.message_id,
-  chat_id: r.chat_id,
-  seq: r.seq,
-  sender_id: r.sender_id,
-  message_type: r.message_type,
-  content: r.content,
-  ...(r.media_id != null && { media_id: r.media_id }),
-  ...(r.reply_to != null && { reply_to: r.reply_to }),
-  client_msg_id: r.client_msg_id,
-  timestamp: r.timestamp,
-  ...(r.edited_at != null && { edited_at: r.edited_at }),
-  ...(r.deleted === 1 && { deleted: true as const }),
-});
 
 /** UTF-8 byte order: SQLite's BINARY collation, which the SQLite queries sort by. */
 const byText = (a: string, b: string) => (a === b ? 0 : Buffer.compare(Buffer.from(a), Buffer.from(b)));
 
-const encodeCursor = (updatedAt: string, chatId: string) => Buffer.from(`${updatedAt}\n${chatId}`).toString('base64url');
-const decodeCursor = (cursor: string): [string, string] | null => {
-  const [updatedAt, chatId, ...rest] = Buffer.from(cursor, 'base64url').toString().split('\n');
-  return updatedAt && chatId && rest.length === 0 ? [updatedAt, chatId] : null;
-};
 
 const NO_ID = { projection: { _id: 0 } } as const;
 

@@ -1,21 +1,7 @@
+import { decodeCursor, encodeCursor, toMessage, type MessageRow } from '../messageRow.ts';
 import type { Statement } from 'better-sqlite3';
 import type { SqliteReadStore } from './sqliteReadStore.ts';
 import type { ChatInfo, ChatSummary, HistoryPage, InboxPage, MemberView, MessageView, ReceiptView } from '../views.ts';
-
-type MessageRow = {
-  chat_id: string;
-  seq: number;
-  message_id: string;
-  sender_id: string;
-  client_msg_id: string;
-  message_type: string;
-  content: string;
-  media_id: string | null;
-  reply_to: string | null;
-  timestamp: string;
-  edited_at: string | null;
-  deleted: number;
-};
 
 const MESSAGE_COLUMNS = 'chat_id, seq, message_id, sender_id, client_msg_id, message_type, content, media_id, reply_to, timestamp, edited_at, deleted';
 
@@ -35,26 +21,7 @@ const fromRaw = (r: unknown[]): MessageRow => ({
   deleted: r[11] as number,
 });
 
-const toMessage = (r: MessageRow): MessageView => ({
-  message_id: r.message_id,
-  chat_id: r.chat_id,
-  seq: r.seq,
-  sender_id: r.sender_id,
-  message_type: r.message_type,
-  content: r.content,
-  ...(r.media_id !== null && { media_id: r.media_id }),
-  ...(r.reply_to !== null && { reply_to: r.reply_to }),
-  client_msg_id: r.client_msg_id,
-  timestamp: r.timestamp,
-  ...(r.edited_at !== null && { edited_at: r.edited_at }),
-  ...(r.deleted === 1 && { deleted: true as const }),
-});
 
-const encodeCursor = (updatedAt: string, chatId: string) => Buffer.from(`${updatedAt}\n${chatId}`).toString('base64url');
-const decodeCursor = (cursor: string): [string, string] | null => {
-  const [updatedAt, chatId, ...rest] = Buffer.from(cursor, 'base64url').toString().split('\n');
-  return updatedAt && chatId && rest.length === 0 ? [updatedAt, chatId] : null;
-};
 
 /**
  * The queries the API makes, against the live build of each read model. Table names
