@@ -160,6 +160,8 @@ describe('receipts', () => {
     expect((await a.next((f) => f.type === 'receipt' && f.data.kind === 'delivered')).data).toEqual({ chat_id: data.chat_id, kind: 'delivered', seq: 1, user_id: 'oli' });
     b.send({ type: 'read', chat_id: data.chat_id, seq: 1 });
     expect((await a.next((f) => f.type === 'receipt' && f.data.kind === 'read')).data).toEqual({ chat_id: data.chat_id, kind: 'read', seq: 1, user_id: 'oli' });
+    await settle();
+    expect(b.all('receipt')).toHaveLength(0); // the peer's watermark only: nobody is told their own
   });
 
   it('groups: the all-members watermark without user_id, once everyone has reached it', async () => {

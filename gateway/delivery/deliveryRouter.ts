@@ -97,7 +97,6 @@ export const createDeliveryRouter = ({
         const kind = event.type === 'ReadUpTo' ? 'read' : 'delivered';
         const route = routeOf(chatId);
         if (!route) return;
-        // The user's own devices converge; a direct peer sees the user's watermark.
         receipts.set(`${chatId}\n${userId}\n${kind}`, { chat_id: chatId, kind, seq, user_id: userId });
         if (route.chatType === 'group') {
           (marks.get(chatId) ?? remember(marks, chatId, createGroupWatermarks(q.receipts(chatId)))).apply(kind, userId, seq);
@@ -109,11 +108,12 @@ export const createDeliveryRouter = ({
   };
 
   const flushReceipts = (receipts: Map<string, Receipt>, groupsTouched: Set<string>) => {
+    // Direct chats: the peer's watermark, with its user_id (protocol section 5), to the other member only.
     for (const r of receipts.values()) {
       const route = routeOf(r.chat_id);
-      if (!route) continue;
-      toUser(r.user_id!, { type: 'receipt', data: r });
-      if (route.chatType === 'direct') for (const m of route.members) if (m !== r.user_id) toUser(m, { type: 'receipt', data: r });
+      if (route?.chatType !== 'direct') continue;
+      const json = JSON.stringify({ type: 'receipt', data: r });
+      for (const m of route.members) if (m !== r.user_id) toUser(m, json);
     }
     for (const chatId of groupsTouched) {
       const route = routeOf(chatId);
