@@ -77,6 +77,8 @@ describe('bad input over the socket', () => {
   });
 
   it('answers a known bad frame with its code and the request’s ref', async () => {
+    // A fresh session: the fuzzer above may have spent the first one's frame budget.
+    const client = await connectWs(server, 'checker');
     const cases: [unknown, string][] = [
       ['{not json', 'bad_request'],
       [{ type: 'teleport', ref: 'r1' }, 'bad_request'],
@@ -93,6 +95,7 @@ describe('bad input over the socket', () => {
       if (typeof frame === 'object') expect(error.ref).toBe((frame as { ref: string }).ref);
       expect(errorCatalog[code as keyof typeof errorCatalog]).toBeGreaterThanOrEqual(400);
     }
+    client.close();
   });
 
   it('closes the connection with 1009 on a frame over 64 KiB', async () => {

@@ -26,7 +26,7 @@ export const projectBatch = (member: Member, events: readonly RecordedEvent[]): 
 export const createProjector = ({
   store,
   sink,
-  maxBatchSize = 500,
+  maxBatchSize = 2_000,
   retryDelayMs = 1_000,
   onError = (e: unknown) => console.error('projector failed, retrying', e),
 }: {
