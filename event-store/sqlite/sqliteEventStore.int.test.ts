@@ -23,7 +23,7 @@ eventStoreContract('SQLite', async () => {
       database.remove();
     },
   };
-});
+}, { canReopen: true });
 
 describe('SQLite event store', () => {
   let database: ReturnType<typeof tempDatabasePath>;
