@@ -4,6 +4,7 @@ import { errorCatalog } from '../domain/errors.ts';
 import { startTestServer, type TestServer } from '../testing/testServer.ts';
 import { connectWs, settle, type WsTestClient } from '../testing/wsTestClient.ts';
 import { propertyRuns } from '../testing/propertyRuns.ts';
+import { MAX_FRAGMENTS } from './wsRoute.ts';
 
 let server: TestServer;
 let client: WsTestClient;
@@ -96,6 +97,14 @@ describe('bad input over the socket', () => {
       expect(errorCatalog[code as keyof typeof errorCatalog]).toBeGreaterThanOrEqual(400);
     }
     client.close();
+  });
+
+  it('closes the connection with 1008 on a frame split into too many fragments', async () => {
+    const c = await connectWs(server, 'fragments');
+    for (let i = 0; i < MAX_FRAGMENTS + 5; i++) c.ws.send('x', { fin: false });
+    c.ws.send('x', { fin: true });
+    expect((await c.closed).code).toBe(1008);
+    expect((await server.call(null, 'GET', '/healthz')).status).toBe(200);
   });
 
   it('closes the connection with 1009 on a frame over 64 KiB', async () => {

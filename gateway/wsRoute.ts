@@ -11,6 +11,8 @@ import { CLOSE, createSession, type Session } from './sessions/session.ts';
 import type { SessionRegistry } from './sessions/sessionRegistry.ts';
 
 export const MAX_FRAME_BYTES = 64 * 1024;
+/** A frame split into more pieces than this is closed (1008): tiny fragments cost per piece, not per byte. */
+export const MAX_FRAGMENTS = 64;
 /** Frames per second a session may send, sends aside, before they are refused (bad input floods included). */
 const FRAME_RATE = { perSecond: 200, burst: 400 };
 
@@ -57,7 +59,11 @@ const parseFrame = (raw: RawData, isBinary: boolean) => {
  * moment the socket opens, so nothing sent right after the upgrade is lost.
  */
 export const wsRoute: FastifyPluginAsync<WsOptions> = async (app, o) => {
-  await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
+  // Limits set explicitly rather than left to ws' defaults: size (1009), fragments (1008),
+  // no compression (a small compressed frame can inflate to far more than it cost to send).
+  await app.register(websocket, {
+    options: { maxPayload: MAX_FRAME_BYTES, maxFragments: MAX_FRAGMENTS, perMessageDeflate: false, skipUTF8Validation: false },
+  });
 
   const authenticateUpgrade = async (request: FastifyRequest<{ Querystring: { token?: string } }>, reply: import('fastify').FastifyReply) => {
     if (!o.originAllowed(request.headers.origin, request.headers.host)) return reply.code(403).send(errorBody('forbidden', 'origin not allowed'));
