@@ -4,6 +4,7 @@
  * what the benchmark sends: the relays measure what a bare fan-out costs.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** `?token=`: a JWT (dev token) names its `sub`, unverified; anything else is the user id itself. */
 export const userOfToken = (token: string): string | undefined => {
@@ -79,3 +80,25 @@ export const readJson = (request: import('node:http').IncomingMessage): Promise<
   });
 
 export const bearer = (header: string | undefined): string => (header?.startsWith('Bearer ') ? header.slice(7) : '');
+
+/** The relays' HTTP side, the same for both: health, and `POST /v1/groups` for the group scenario. */
+export const handleRelayHttp = (state: ReturnType<typeof createRelayState>, request: IncomingMessage, response: ServerResponse): void => {
+  const url = new URL(request.url ?? '/', 'http://relay');
+  if (request.method === 'GET' && (url.pathname === '/readyz' || url.pathname === '/healthz')) {
+    response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    return;
+  }
+  if (request.method === 'POST' && url.pathname === '/v1/groups') {
+    const user = userOfToken(bearer(request.headers.authorization));
+    if (!user) return void response.writeHead(401).end();
+    readJson(request).then(
+      (body) => {
+        const b = body as { name?: string; member_ids?: string[] };
+        response.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify(state.createGroup(user, b.name ?? '', b.member_ids ?? [])));
+      },
+      () => response.writeHead(400).end(),
+    );
+    return;
+  }
+  response.writeHead(404).end();
+};

@@ -9,30 +9,13 @@
  */
 import http from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { bearer, createRelayState, readJson, userOfToken, type SendData } from './relayCommon.ts';
+import { bearer, createRelayState, handleRelayHttp, userOfToken, type SendData } from './relayCommon.ts';
 
 const state = createRelayState();
 const sockets = new Map<string, Set<WebSocket>>();
 
 const server = http.createServer((request, response) => {
-  const url = new URL(request.url ?? '/', 'http://relay');
-  if (request.method === 'GET' && (url.pathname === '/readyz' || url.pathname === '/healthz')) {
-    response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
-    return;
-  }
-  if (request.method === 'POST' && url.pathname === '/v1/groups') {
-    const user = userOfToken(bearer(request.headers.authorization));
-    if (!user) return void response.writeHead(401).end();
-    readJson(request).then(
-      (body) => {
-        const b = body as { name?: string; member_ids?: string[] };
-        response.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify(state.createGroup(user, b.name ?? '', b.member_ids ?? [])));
-      },
-      () => response.writeHead(400).end(),
-    );
-    return;
-  }
-  response.writeHead(404).end();
+  handleRelayHttp(state, request, response);
 });
 
 const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, perMessageDeflate: false });

@@ -11,7 +11,7 @@ import { commonOptions, describeOptions, parseOptions, UsageError, type OptionSp
 import { createLoadMonitor } from '../lib/loadMonitor.ts';
 import { machineInfo, type MachineInfo } from '../lib/machine.ts';
 import { formatCount, formatMs, progress } from '../lib/report.ts';
-import { parseTargets, TARGET_LABELS, type TargetKind } from '../lib/targets.ts';
+import { targetsOf, TARGET_LABELS, type TargetKind } from '../lib/targets.ts';
 import { startWorkerPool } from '../lib/workerPool.ts';
 import { CHAT_WORKER, closeAll, connectAll, runLoad, type ChatPool, type ConnectSummary, type LoadPhaseResult } from './chatPhase.ts';
 import { deliverSvg, machineLine, phaseTable } from './chatReport.ts';
@@ -53,12 +53,7 @@ const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined
 
 export const runDirectScenario = async (argv: readonly string[]): Promise<DirectReport> => {
   const options = parseOptions(argv, directOptions);
-  let kinds: TargetKind[];
-  try {
-    kinds = options.vs ? ['project', 'ws', 'socketio'] : parseTargets(options.targets);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const kinds = targetsOf(options);
   if (options.clients % 2 !== 0) throw new UsageError('--clients must be even (pairs)');
   const outDir = resolve(options.out);
   mkdirSync(outDir, { recursive: true });

@@ -12,7 +12,7 @@ import { commonOptions, describeOptions, parseOptions, UsageError, type OptionSp
 import { createLoadMonitor } from '../lib/loadMonitor.ts';
 import { machineInfo, type MachineInfo } from '../lib/machine.ts';
 import { formatCount, formatMs, progress } from '../lib/report.ts';
-import { parseTargets, TARGET_LABELS, type TargetKind } from '../lib/targets.ts';
+import { targetsOf, TARGET_LABELS, type TargetKind } from '../lib/targets.ts';
 import { startWorkerPool } from '../lib/workerPool.ts';
 import { CHAT_WORKER, closeAll, connectAll, createGroup, runLoad, type ChatPool, type ConnectSummary, type LoadPhaseResult } from '../direct/chatPhase.ts';
 import { deliverSvg, machineLine, phaseTable } from '../direct/chatReport.ts';
@@ -51,12 +51,7 @@ const round = (n: number, d = 3) => Math.round(n * 10 ** d) / 10 ** d;
 
 export const runGroupScenario = async (argv: readonly string[]): Promise<GroupReport> => {
   const options = parseOptions(argv, groupOptions);
-  let kinds: TargetKind[];
-  try {
-    kinds = options.vs ? ['project', 'ws', 'socketio'] : parseTargets(options.targets);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const kinds = targetsOf(options);
   if (options.members > 500) throw new UsageError('--members must be at most 500 (protocol section 3)');
   const outDir = resolve(options.out);
   mkdirSync(outDir, { recursive: true });

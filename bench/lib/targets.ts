@@ -4,6 +4,7 @@
  * /dev/shm when there is one, send limits off, logging off) and the baselines in
  * `bench/baselines/` (bare `ws` relay, Socket.IO relay; no persistence).
  */
+import { UsageError } from './args.ts';
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -99,4 +100,14 @@ export const parseTargets = (value: string): TargetKind[] => {
   const kinds = value.split(',').map((s) => s.trim()).filter(Boolean);
   for (const k of kinds) if (!TARGET_KINDS.includes(k as TargetKind)) throw new Error(`unknown target ${JSON.stringify(k)} (project, ws, socketio)`);
   return kinds as TargetKind[];
+};
+
+/** The targets a run asked for: `--vs` means the project and both baselines; a bad name is a usage error. */
+export const targetsOf = (options: { vs: boolean; targets: string }): TargetKind[] => {
+  if (options.vs) return ['project', 'ws', 'socketio'];
+  try {
+    return parseTargets(options.targets);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 };

@@ -12,7 +12,7 @@ import { describeOptions, parseOptions, UsageError, type OptionSpecs } from '../
 import { createLoadMonitor } from '../lib/loadMonitor.ts';
 import { machineInfo, type MachineInfo } from '../lib/machine.ts';
 import { formatCount, formatMs, markdownTable, progress } from '../lib/report.ts';
-import { parseTargets, TARGET_LABELS, type TargetKind } from '../lib/targets.ts';
+import { targetsOf, TARGET_LABELS, type TargetKind } from '../lib/targets.ts';
 import { startWorkerPool } from '../lib/workerPool.ts';
 import { CHAT_WORKER, closeAll, connectAll, heldUp, runLoad, type ChatPool, type LoadPhaseResult } from '../direct/chatPhase.ts';
 import { deliverSvg, machineLine, phaseTable } from '../direct/chatReport.ts';
@@ -66,12 +66,7 @@ export const runMaxScenario = async (argv: readonly string[]): Promise<MaxReport
   const options = parseOptions(argv, maxOptions);
   if (options.factor <= 1) throw new UsageError('--factor must be > 1');
   if (options.clients % 2 !== 0) throw new UsageError('--clients must be even (pairs)');
-  let kinds: TargetKind[];
-  try {
-    kinds = options.vs ? ['project', 'ws', 'socketio'] : parseTargets(options.targets);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const kinds = targetsOf(options);
   const outDir = resolve(options.out);
   mkdirSync(outDir, { recursive: true });
   const startedAt = new Date().toISOString();
