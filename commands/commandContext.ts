@@ -15,10 +15,19 @@ export type CommandContext = {
   now: () => string;
   newGroupId: () => string;
   /** Per-user send limit; absent: unlimited (tests, replays). */
-  sendRate?: { take(userId: string): void };
+  sendRate?: SendLimiter;
 };
 
-export type CommandOptions = BatchingOptions & { now?: () => string; newGroupId?: () => string; sendRate?: RateLimit };
+/** Takes one send token of the user or throws `rate_limited`. */
+export type SendLimiter = { take(userId: string): void | Promise<void> };
+
+export type CommandOptions = BatchingOptions & {
+  now?: () => string;
+  newGroupId?: () => string;
+  /** In-process token buckets with this rate, unless `sendLimiter` is given (shared across nodes). */
+  sendRate?: RateLimit;
+  sendLimiter?: SendLimiter;
+};
 
 export const createCommandContext = (store: EventStore, options: CommandOptions = {}): CommandContext => ({
   store,
@@ -26,5 +35,5 @@ export const createCommandContext = (store: EventStore, options: CommandOptions 
   receipts: createBatchingCommandHandler(store, receiptsDecider, options),
   now: options.now ?? (() => new Date().toISOString()),
   newGroupId: options.newGroupId ?? (() => `g-${randomUUID()}`),
-  ...(options.sendRate && { sendRate: createSendRateLimiter(options.sendRate) }),
+  ...(options.sendLimiter ? { sendRate: options.sendLimiter } : options.sendRate && { sendRate: createSendRateLimiter(options.sendRate) }),
 });

@@ -81,7 +81,10 @@ export const sendMessage =
       const stored = await ctx.store.readEventById(messageId);
       if (stored) return answerRepeat(stored.data as MessageSent['data'], chatId, input, stored.position);
       // Repeats are answered above without counting against the rate limit.
-      if (round === 0) ctx.sendRate?.take(input.senderId);
+      if (round === 0) {
+        const taken = ctx.sendRate?.take(input.senderId);
+        if (taken) await taken;
+      }
 
       let replyTo: SendMessage['data']['replyTo'];
       if (input.replyTo !== undefined) {

@@ -2,21 +2,23 @@ import { badRequest, forbidden, isChatError, notFound } from '../domain/errors.t
 import { directChatIdFor, messageIdFor } from '../domain/ids.ts';
 import type { Commands } from '../commands/index.ts';
 import { sendInputOf } from '../read-api/wire.ts';
-import type { ReadModels } from '../projections/readModels.ts';
-import type { DeliveryRouter } from './delivery/deliveryRouter.ts';
+import type { ReadSide } from '../projections/readSide.ts';
+import type { FreshReads } from '../read-api/consistentReads.ts';
+import type { Deliver } from './cluster/delivery.ts';
 import type { Frame, FrameType } from './frames.ts';
 import type { PresenceWatchers } from './presence/presenceWatchers.ts';
-import type { PresenceRegistry } from './presence/presenceRegistry.ts';
+import type { Presence } from './presence/presence.ts';
 import type { Session } from './sessions/session.ts';
 
 export type FrameDeps = {
   commands: Commands;
-  readModels: ReadModels;
-  router: DeliveryRouter;
-  presence: PresenceRegistry;
+  readSide: ReadSide;
+  /** Frames to users on any node (typing). */
+  deliver: Deliver;
+  presence: Presence;
   watchers: PresenceWatchers;
   /** Waits until reads reflect every acknowledged write (as REST reads do). */
-  fresh: () => Promise<void>;
+  fresh: FreshReads;
   origins: Map<string, string>;
 };
 
@@ -65,10 +67,10 @@ const read: Handler<'read'> = async (session, f, _ref, { commands }) => {
 };
 
 /** Relayed to the other members online, never stored; `start` at most once per 2 s per chat. */
-const typing: Handler<'typing'> = (session, f, _ref, { router }) => {
-  const route = router.membersOf(f.chat_id);
-  if (!route) throw notFound(`no chat ${f.chat_id}`);
-  if (!route.members.includes(session.userId)) throw forbidden(`not a member of ${f.chat_id}`);
+const typing: Handler<'typing'> = async (session, f, _ref, { readSide, deliver }) => {
+  const members = (await readSide.queries.members(f.chat_id)).map((m) => m.user_id);
+  if (members.length === 0) throw notFound(`no chat ${f.chat_id}`);
+  if (!members.includes(session.userId)) throw forbidden(`not a member of ${f.chat_id}`);
   const state = f.state ?? 'start';
   if (state === 'start') {
     const now = performance.now();
@@ -76,29 +78,33 @@ const typing: Handler<'typing'> = (session, f, _ref, { router }) => {
     if (now - (typingAt.get(f.chat_id) ?? -Infinity) < TYPING_INTERVAL_MS) return;
     typingAt.set(f.chat_id, now);
   } else session.typingAt?.delete(f.chat_id);
-  const frame = { type: 'typing', data: { chat_id: f.chat_id, user_id: session.userId, state } };
-  for (const m of route.members) if (m !== session.userId) for (const s of router.sessionsOf(m)) s.send(frame);
+  const others = members.filter((m) => m !== session.userId);
+  if (others.length > 0) await deliver([{ users: others, json: JSON.stringify({ type: 'typing', data: { chat_id: f.chat_id, user_id: session.userId, state } }) }]);
 };
 
 /** One entry per chat of the user; messages after `since[chat]` for the chats named, oldest first. */
-const sync: Handler<'sync'> = async (session, f, ref, { readModels, fresh }) => {
+const sync: Handler<'sync'> = async (session, f, ref, { readSide, fresh }) => {
   await fresh();
-  const q = readModels.queries;
+  const q = readSide.queries;
   const limit = f.limit ?? 100;
-  const chats = q.chatsOf(session.userId).map((c) => {
-    const since = f.since[c.chat_id];
-    const page = since === undefined ? { messages: [], has_more: false } : q.history(c.chat_id, session.userId, { after: since, limit });
-    return { ...c, messages: page.messages, has_more: page.has_more };
-  });
+  const chats = await Promise.all(
+    (await q.chatsOf(session.userId)).map(async (c) => {
+      const since = f.since[c.chat_id];
+      if (since === undefined) return { ...c, messages: [], has_more: false };
+      await fresh(c.chat_id);
+      const page = await q.history(c.chat_id, session.userId, { after: since, limit });
+      return { ...c, messages: page.messages, has_more: page.has_more };
+    }),
+  );
   session.send({ type: 'sync', ref, data: { chats } });
 };
 
-const presenceSubscribe: Handler<'presence_subscribe'> = async (session, f, ref, { readModels, presence, watchers, fresh }) => {
+const presenceSubscribe: Handler<'presence_subscribe'> = async (session, f, ref, { readSide, presence, watchers, fresh }) => {
   await fresh();
-  const visible = new Set(readModels.queries.contactsAmong(session.userId, f.user_ids));
+  const visible = new Set(await readSide.queries.contactsAmong(session.userId, f.user_ids));
   for (const userId of f.user_ids.filter((u) => visible.has(u) || u === session.userId)) {
     watchers.watch(session, userId);
-    session.send({ type: 'presence', ref, data: presence.view(userId) });
+    session.send({ type: 'presence', ref, data: await presence.view(userId) });
   }
 };
 

@@ -115,6 +115,10 @@ export const startReadModels = ({ store, path, projections = allProjections }: {
     readStore,
     projector,
     queries: createSqliteQueries(readStore),
+    ready: projector.caughtUp,
+    /** In one process every chat's writes are in one log: wait for the projector to reach its head. */
+    fresh: async (_chatId: string | undefined, timeoutMs: number) => projector.waitFor(await store.headPosition(), timeoutMs),
+    projected: (_chatId: string, position: bigint, timeoutMs: number) => projector.waitFor(position, timeoutMs),
     rebuild,
     rebuilds: () => [...rebuilds.values()],
     async status(): Promise<ProjectionStatus[]> {

@@ -1,8 +1,8 @@
 import type { onRequestAsyncHookHandler, preHandlerAsyncHookHandler } from 'fastify';
 import type { Commands } from '../commands/index.ts';
 import type { EventStore } from '../event-store/eventStore.ts';
-import type { ReadModels } from '../projections/readModels.ts';
-import type { PresenceRegistry } from '../gateway/presence/presenceRegistry.ts';
+import type { ReadSide } from '../projections/readSide.ts';
+import type { PresenceView } from '../gateway/presence/presenceRegistry.ts';
 import type { Config } from '../server/config.ts';
 import type { Tokens } from './tokens.ts';
 import type { Metrics } from './metrics.ts';
@@ -12,9 +12,9 @@ export type ApiDeps = {
   config: Config;
   store: EventStore;
   commands: Commands;
-  readModels: ReadModels;
+  readModels: ReadSide;
   tokens: Tokens;
-  presence: PresenceRegistry;
+  presence: { view(userId: string): PresenceView | Promise<PresenceView> };
   metrics: Metrics;
 };
 

@@ -1,9 +1,9 @@
-import Fastify from 'fastify';
+import Fastify, { type preHandlerAsyncHookHandler } from 'fastify';
 import swagger from '@fastify/swagger';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { ApiDeps, RouteDeps } from './apiDeps.ts';
 import { authenticate } from './auth.ts';
-import { consistentReads } from './consistentReads.ts';
+import { consistentReads, type FreshReads } from './consistentReads.ts';
 import { registerErrorHandling } from './errorHandler.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { exportRoutes } from './routes/export.ts';
@@ -13,6 +13,15 @@ import { groupRoutes } from './routes/groups.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { operationsRoutes } from './routes/operations.ts';
 import { presenceRoutes } from './routes/presence.ts';
+
+/** A read of one chat waits for that chat's writes only (`chat_id` in the path or query, a group's `id`). */
+const freshBeforeRead =
+  (fresh: FreshReads): preHandlerAsyncHookHandler =>
+  async (request) => {
+    const where = { ...(request.query as object), ...(request.params as object) } as { chat_id?: unknown; id?: unknown };
+    const chatId = where.chat_id ?? where.id;
+    await fresh(typeof chatId === 'string' ? chatId : undefined);
+  };
 
 /** JSON bodies: a 16 KiB content, even fully \u-escaped, fits. Media uploads set their own limit. */
 export const JSON_BODY_LIMIT = 128 * 1024;
@@ -41,7 +50,7 @@ export const buildApi = async (deps: ApiDeps) => {
   const routeDeps: RouteDeps = {
     ...deps,
     auth: authenticate(deps.tokens),
-    fresh: consistentReads(deps.store, deps.readModels.projector, deps.config.readWaitMs),
+    fresh: freshBeforeRead(consistentReads(deps.readModels, deps.config.readWaitMs)),
   };
   for (const routes of [devTokenRoutes, messageRoutes, groupRoutes, chatRoutes, presenceRoutes, adminRoutes, exportRoutes, operationsRoutes])
     await app.register(routes, routeDeps);

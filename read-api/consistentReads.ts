@@ -1,18 +1,20 @@
 import { unavailable } from '../domain/errors.ts';
-import type { EventStore } from '../event-store/eventStore.ts';
-import type { Projector } from '../projections/projector.ts';
+import type { ReadSide } from '../projections/readSide.ts';
 
 /**
  * Reads follow acknowledged writes (protocol section 3): before a read, wait until the
- * projections have applied the log up to its head as of now, which includes every
- * write already answered. In one process this is usually already true; the wait only
- * covers the few hundred microseconds between a commit and its projection.
+ * read models include every write already answered (for a chat's reads, that chat's).
+ * In one process this is usually already true; the wait only covers the few hundred
+ * microseconds between a commit and its projection.
  */
-export const consistentReads = (store: EventStore, projector: Projector, waitMs: number) => async () => {
-  const head = await store.headPosition();
-  try {
-    await projector.waitFor(head, waitMs);
-  } catch {
-    throw unavailable('read models are behind the log; retry shortly');
-  }
-};
+export const consistentReads =
+  (readSide: ReadSide, waitMs: number) =>
+  async (chatId?: string): Promise<void> => {
+    try {
+      await readSide.fresh(chatId, waitMs);
+    } catch {
+      throw unavailable('read models are behind the log; retry shortly');
+    }
+  };
+
+export type FreshReads = ReturnType<typeof consistentReads>;

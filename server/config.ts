@@ -29,8 +29,15 @@ const envSchema = z.object({
   /** Production: which roles this process runs (comma list); the embedded profile runs all. */
   CHAT_ROLES: list.pipe(z.array(z.enum(['gateway', 'projector', 'relay', 'router'])).min(1)).optional(),
   CHAT_NODE_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1 to 64 characters of [A-Za-z0-9_.-]').optional(),
-  CHAT_EVENTSTORE_URL: z.string().regex(/^esdb(\+discover)?:\/\//, 'must be an esdb:// connection string').optional(),
+  CHAT_EVENTSTORE_URL: z
+    .string()
+    .regex(/^(esdb(\+discover)?:\/\/|sqlite:.)/, 'must be an esdb:// connection string (or sqlite:<path> for one host)')
+    .optional(),
   CHAT_MONGO_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// URL').optional(),
+  CHAT_MONGO_DB: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be a database name of [A-Za-z0-9_-]').default('chat'),
+  /** How long a read waits for MongoDB to answer before the client gets `unavailable`. */
+  CHAT_MONGO_TIMEOUT_MS: z.coerce.number().int().positive().default(3_000),
+  CHAT_KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(10_000).default(12),
   CHAT_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
   CHAT_KAFKA_BROKERS: list.pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port entries')).min(1)).optional(),
 });
@@ -51,7 +58,15 @@ export type Config = {
   ws: { pingIntervalMs: number; presenceGraceMs: number; authTimeoutMs: number; maxBufferedBytes: number };
   roles: ('gateway' | 'projector' | 'relay' | 'router')[];
   nodeId: string;
-  production?: { eventStoreUrl: string; mongoUrl: string; redisUrl: string; kafkaBrokers: string[] };
+  production?: {
+    eventStoreUrl: string;
+    mongoUrl: string;
+    mongoDb: string;
+    mongoTimeoutMs: number;
+    redisUrl: string;
+    kafkaBrokers: string[];
+    kafkaPartitions: number;
+  };
 };
 
 export class ConfigError extends Error {
@@ -92,7 +107,15 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     roles: e.CHAT_ROLES ?? ['gateway', 'projector', 'relay', 'router'],
     nodeId: e.CHAT_NODE_ID ?? 'node-1',
     ...(e.CHAT_PROFILE === 'production' && {
-      production: { eventStoreUrl: e.CHAT_EVENTSTORE_URL!, mongoUrl: e.CHAT_MONGO_URL!, redisUrl: e.CHAT_REDIS_URL!, kafkaBrokers: e.CHAT_KAFKA_BROKERS! },
+      production: {
+        eventStoreUrl: e.CHAT_EVENTSTORE_URL!,
+        mongoUrl: e.CHAT_MONGO_URL!,
+        mongoDb: e.CHAT_MONGO_DB,
+        mongoTimeoutMs: e.CHAT_MONGO_TIMEOUT_MS,
+        redisUrl: e.CHAT_REDIS_URL!,
+        kafkaBrokers: e.CHAT_KAFKA_BROKERS!,
+        kafkaPartitions: e.CHAT_KAFKA_PARTITIONS,
+      },
     }),
   };
 };

@@ -32,7 +32,15 @@ describe('configuration', () => {
     const c = loadConfig(production);
     expect(c.devLogin).toBe(false);
     expect(c.roles).toEqual(['gateway', 'router']);
-    expect(c.production).toEqual({ eventStoreUrl: production.CHAT_EVENTSTORE_URL, mongoUrl: production.CHAT_MONGO_URL, redisUrl: production.CHAT_REDIS_URL, kafkaBrokers: ['kafka:9092', 'kafka2:9092'] });
+    expect(c.production).toEqual({
+      eventStoreUrl: production.CHAT_EVENTSTORE_URL,
+      mongoUrl: production.CHAT_MONGO_URL,
+      mongoDb: 'chat',
+      mongoTimeoutMs: 3_000,
+      redisUrl: production.CHAT_REDIS_URL,
+      kafkaBrokers: ['kafka:9092', 'kafka2:9092'],
+      kafkaPartitions: 12,
+    });
   });
 
   it('names the one setting that is missing or wrong, in one line', () => {

@@ -3,11 +3,12 @@ import { join } from 'node:path';
 import { createCommands } from '../commands/index.ts';
 import { createSqliteEventStore } from '../event-store/sqlite/sqliteEventStore.ts';
 import { createGateway } from '../gateway/createGateway.ts';
+import { createDeliveryRouter } from '../gateway/delivery/deliveryRouter.ts';
 import { startReadModels } from '../projections/readModels.ts';
 import { buildApi } from '../read-api/app.ts';
 import { createMetrics } from '../read-api/metrics.ts';
 import { createTokens } from '../read-api/tokens.ts';
-import { ConfigError, type Config } from './config.ts';
+import type { Config } from './config.ts';
 import { jwtSecretFor } from './jwtSecret.ts';
 
 /**
@@ -15,14 +16,16 @@ import { jwtSecretFor } from './jwtSecret.ts';
  * data dir, projections, commands and the HTTP API.
  */
 export const startServer = async (config: Config) => {
-  if (config.profile !== 'embedded') throw new ConfigError('CHAT_PROFILE=production is not available yet: its adapters arrive with issue 5');
   mkdirSync(config.dataDir, { recursive: true });
   const store = createSqliteEventStore({ path: join(config.dataDir, 'events.db') });
   const readModels = startReadModels({ store, path: join(config.dataDir, 'read-models.db') });
   const metrics = createMetrics();
   const commands = createCommands(store, { sendRate: config.rate, onAppended: (n) => metrics.appended.inc(n) });
   const tokens = createTokens(jwtSecretFor(config.jwtSecret, config.dataDir), config.jwtAudience);
-  const gateway = createGateway({ config, store, commands, readModels, tokens });
+  const gateway = createGateway({ config, commands, readSide: readModels, tokens });
+  // Live delivery follows the log from its end: a replay never delivers.
+  const router = createDeliveryRouter({ readSide: readModels, deliver: gateway.local });
+  const feed = store.subscribeToAll({ after: 'end', maxBatchSize: 500, onEvents: router.handle });
   const app = await buildApi({ config, store, commands, readModels, tokens, presence: gateway.presence, metrics });
   await gateway.register(app);
   await app.listen({ port: config.port, host: config.host });
@@ -43,6 +46,7 @@ export const startServer = async (config: Config) => {
     close: () =>
       (closing ??= (async () => {
         await gateway.stop();
+        await feed.close();
         await app.close();
         await readModels.stop();
         await store.close();

@@ -1,37 +1,38 @@
 import type { DomainEvent } from '../../domain/events.ts';
-import type { EventStore, RecordedEvent, Subscription } from '../../event-store/eventStore.ts';
-import type { ReadModels } from '../../projections/readModels.ts';
-import type { SessionRegistry } from '../sessions/sessionRegistry.ts';
-import type { Session } from '../sessions/session.ts';
+import type { ReadSide } from '../../projections/readSide.ts';
+import type { Deliver, Delivery } from '../cluster/delivery.ts';
 import { createGroupWatermarks } from './groupWatermarks.ts';
 import { messageOf } from './messageFrame.ts';
 
-type ChatRoute = { chatType: 'direct' | 'group'; members: string[] };
+/** What the router reads of the feed: the event and its log position (for waits on the read models). */
+export type FeedEvent = { type: string; data: unknown; position: bigint };
+
+export type ChatRoute = { chatType: 'direct' | 'group'; members: string[] };
 type Receipt = { chat_id: string; kind: 'delivered' | 'read'; seq: number; user_id?: string };
 
 const MAX_CACHED_CHATS = 10_000;
 
 /**
- * Live delivery: follows the log from its end (a replay never delivers), resolves each
- * event's recipients (the chat's members) and pushes frames to their sessions on this
- * node, in log order, so each chat's messages leave in seq order. Receipts are
- * coalesced per batch: one frame per chat, kind and watermark that moved.
+ * Live delivery: turns each batch of new events into frames for the chats' members and
+ * hands them to `deliver`, in feed order, so each chat's messages leave in seq order.
+ * Receipts are coalesced per batch: one frame per chat, kind and watermark that moved.
+ *
+ * Members come from the read models once per chat (then cached) and are kept current
+ * from the membership events themselves, so a message to a known chat needs no lookup.
+ * A lookup first waits until the read models include the event being routed.
  */
 export const createDeliveryRouter = ({
-  store,
-  sessions,
-  readModels,
-  originOf,
+  readSide,
+  deliver,
+  readWaitMs = 30_000,
   onError = (e: unknown) => console.error('delivery router', e),
 }: {
-  store: EventStore;
-  sessions: SessionRegistry;
-  readModels: ReadModels;
-  /** The session a message was sent from: it gets an ack, not an echo. */
-  originOf: (messageId: string) => string | undefined;
+  readSide: ReadSide;
+  deliver: Deliver;
+  readWaitMs?: number;
   onError?: (e: unknown) => void;
 }) => {
-  const q = readModels.queries;
+  const q = readSide.queries;
   const routes = new Map<string, ChatRoute>();
   const marks = new Map<string, ReturnType<typeof createGroupWatermarks>>();
 
@@ -41,65 +42,76 @@ export const createDeliveryRouter = ({
     return value;
   };
 
-  const routeOf = (chatId: string): ChatRoute | null => {
+  const loadRoute = async (chatId: string): Promise<ChatRoute | null> => {
+    const chat = await q.chat(chatId);
+    if (!chat) return null;
+    const members = (await q.members(chatId)).map((m) => m.user_id);
+    return routes.get(chatId) ?? remember(routes, chatId, { chatType: chat.chat_type, members });
+  };
+
+  /** The route as of `position` (read models waited for), or the cached one. */
+  const routeAt = async (chatId: string, position: bigint): Promise<ChatRoute | null> => {
     const cached = routes.get(chatId);
     if (cached) return cached;
-    const chat = q.chat(chatId);
-    if (!chat) return null;
-    return remember(routes, chatId, { chatType: chat.chat_type, members: q.members(chatId).map((m) => m.user_id) });
+    await readSide.projected(chatId, position, readWaitMs);
+    return loadRoute(chatId);
   };
 
-  const toUser = (userId: string, frame: object | string, except?: string) => {
-    const json = typeof frame === 'string' ? frame : JSON.stringify(frame);
-    for (const s of sessions.of(userId)) if (s.id !== except) s.sendSerialized(json);
-  };
-  /** Serialized once, however many members and sessions. */
-  const toMembers = (chatId: string, frame: object, except?: string) => {
-    const json = JSON.stringify(frame);
-    for (const m of routeOf(chatId)?.members ?? []) toUser(m, json, except);
-  };
-
-  const routeEvent = (event: DomainEvent, receipts: Map<string, Receipt>, groupsTouched: Set<string>) => {
+  const routeEvent = async (e: FeedEvent, out: Delivery[], receipts: Map<string, Receipt>, groupsTouched: Set<string>) => {
+    const event = { type: e.type, data: e.data } as DomainEvent;
+    const toMembers = (route: ChatRoute | null, frame: object, messageId?: string) => {
+      if (route && route.members.length > 0) out.push({ users: route.members, json: JSON.stringify(frame), ...(messageId !== undefined && { messageId }) });
+    };
     switch (event.type) {
-      case 'MessageSent':
-        return toMembers(event.data.chatId, { type: 'message', data: messageOf(event.data) }, originOf(event.data.messageId));
+      case 'MessageSent': {
+        const route = await routeAt(event.data.chatId, e.position);
+        return toMembers(route, { type: 'message', data: messageOf(event.data) }, event.data.messageId);
+      }
       case 'MessageEdited':
       case 'MessageDeleted':
       case 'ReactionAdded':
       case 'ReactionRemoved': {
-        const message = q.message(event.data.messageId, '');
-        if (message) toMembers(event.data.chatId, { type: 'message_update', data: message });
+        const route = await routeAt(event.data.chatId, e.position);
+        await readSide.projected(event.data.chatId, e.position, readWaitMs);
+        const message = await q.message(event.data.messageId, '');
+        if (message) toMembers(route, { type: 'message_update', data: message });
         return;
       }
-      case 'ChatCreated':
-        routes.delete(event.data.chatId);
-        if (event.data.chatType === 'group')
-          for (const m of event.data.members) toUser(m.userId, { type: 'membership', data: { chat_id: event.data.chatId, event: 'added', user_id: m.userId } });
+      case 'ChatCreated': {
+        const { chatId, chatType, members } = event.data;
+        remember(routes, chatId, { chatType, members: members.map((m) => m.userId) });
+        if (chatType === 'group')
+          for (const m of members)
+            out.push({ users: [m.userId], json: JSON.stringify({ type: 'membership', data: { chat_id: chatId, event: 'added', user_id: m.userId } }) });
         return;
+      }
       case 'MemberAdded':
       case 'MemberRemoved': {
         const { chatId, userId } = event.data;
+        const route = await routeAt(chatId, e.position);
+        const before = route?.members ?? [];
+        // Applying the event to a route loaded with it already in is a no-op either way.
+        const after = event.type === 'MemberAdded' ? [...new Set([...before, userId])] : before.filter((m) => m !== userId);
+        if (route) route.members = after;
         const frame = { type: 'membership', data: { chat_id: chatId, event: event.type === 'MemberAdded' ? 'added' : 'removed', user_id: userId } };
-        const before = routeOf(chatId)?.members ?? [];
-        routes.delete(chatId);
-        const after = routeOf(chatId)?.members ?? [];
-        const json = JSON.stringify(frame);
-      for (const m of new Set([...before, ...after, userId])) toUser(m, json);
+        out.push({ users: [...new Set([...before, ...after, userId])], json: JSON.stringify(frame) });
         groupsTouched.add(chatId); // the lowest watermark may move when a member leaves
         return;
       }
-      case 'MemberPromoted':
-        routes.delete(event.data.chatId);
-        return;
       case 'DeliveredUpTo':
       case 'ReadUpTo': {
         const { chatId, userId, seq } = event.data;
         const kind = event.type === 'ReadUpTo' ? 'read' : 'delivered';
-        const route = routeOf(chatId);
+        const route = await routeAt(chatId, e.position);
         if (!route) return;
         receipts.set(`${chatId}\n${userId}\n${kind}`, { chat_id: chatId, kind, seq, user_id: userId });
         if (route.chatType === 'group') {
-          (marks.get(chatId) ?? remember(marks, chatId, createGroupWatermarks(q.receipts(chatId)))).apply(kind, userId, seq);
+          let group = marks.get(chatId);
+          if (!group) {
+            await readSide.projected(chatId, e.position, readWaitMs);
+            group = marks.get(chatId) ?? remember(marks, chatId, createGroupWatermarks(await q.receipts(chatId)));
+          }
+          group.apply(kind, userId, seq);
           groupsTouched.add(chatId);
         }
         return;
@@ -107,48 +119,41 @@ export const createDeliveryRouter = ({
     }
   };
 
-  const flushReceipts = (receipts: Map<string, Receipt>, groupsTouched: Set<string>) => {
+  const flushReceipts = (out: Delivery[], receipts: Map<string, Receipt>, groupsTouched: Set<string>) => {
     // Direct chats: the peer's watermark, with its user_id (protocol section 5), to the other member only.
     for (const r of receipts.values()) {
-      const route = routeOf(r.chat_id);
+      const route = routes.get(r.chat_id);
       if (route?.chatType !== 'direct') continue;
-      const json = JSON.stringify({ type: 'receipt', data: r });
-      for (const m of route.members) if (m !== r.user_id) toUser(m, json);
+      const peers = route.members.filter((m) => m !== r.user_id);
+      if (peers.length > 0) out.push({ users: peers, json: JSON.stringify({ type: 'receipt', data: r }) });
     }
     for (const chatId of groupsTouched) {
-      const route = routeOf(chatId);
+      const route = routes.get(chatId);
       const group = marks.get(chatId);
       if (!route || !group) continue;
-      for (const { kind, seq } of group.advanced(route.members)) toMembers(chatId, { type: 'receipt', data: { chat_id: chatId, kind, seq } });
+      for (const { kind, seq } of group.advanced(route.members))
+        out.push({ users: route.members, json: JSON.stringify({ type: 'receipt', data: { chat_id: chatId, kind, seq } }) });
     }
   };
 
-  /** New messages to chats whose members are cached need nothing from the read models. */
-  const needsReadModels = (events: RecordedEvent[]) =>
-    events.some((e) => e.type !== 'MessageSent' || !routes.has((e.data as { chatId: string }).chatId));
-
-  const onEvents = async (events: RecordedEvent[]) => {
-    try {
-      // Otherwise the read models (members, watermarks, edited messages) must include these events.
-      if (needsReadModels(events)) await readModels.projector.waitFor(events.at(-1)!.position, 30_000);
-      const receipts = new Map<string, Receipt>();
-      const groupsTouched = new Set<string>();
-      for (const e of events) routeEvent({ type: e.type, data: e.data } as DomainEvent, receipts, groupsTouched);
-      flushReceipts(receipts, groupsTouched);
-    } catch (e) {
-      onError(e); // a failed batch must not stop delivery of the next ones
-    }
-  };
-
-  let subscription: Subscription | undefined;
   return {
-    start() {
-      subscription ??= store.subscribeToAll({ after: 'end', onEvents, maxBatchSize: 500 });
+    /** Routes one batch of the feed; a failed batch is reported and does not stop the next ones. */
+    async handle(events: readonly FeedEvent[]): Promise<void> {
+      try {
+        const out: Delivery[] = [];
+        const receipts = new Map<string, Receipt>();
+        const groupsTouched = new Set<string>();
+        for (const e of events) await routeEvent(e, out, receipts, groupsTouched);
+        flushReceipts(out, receipts, groupsTouched);
+        if (out.length > 0) await deliver(out);
+      } catch (e) {
+        onError(e);
+      }
     },
-    stop: async () => subscription?.close(),
-    /** For typing relays and presence: the members of a chat as the router knows them. */
-    membersOf: (chatId: string) => routeOf(chatId),
-    sessionsOf: (userId: string): ReadonlySet<Session> => sessions.of(userId),
+    /** For typing relays: the members of a chat as the router knows them. */
+    async membersOf(chatId: string): Promise<ChatRoute | null> {
+      return routes.get(chatId) ?? loadRoute(chatId);
+    },
   };
 };
 

@@ -15,7 +15,7 @@ export const chatRoutes: FastifyPluginAsync<RouteDeps> = async (app, { commands,
     onRequest: auth,
     preHandler: fresh,
     handler: async (request) => {
-      const page = readModels.queries.inbox(request.caller.userId, {
+      const page = await readModels.queries.inbox(request.caller.userId, {
         limit: request.query.limit,
         ...(request.query.cursor !== undefined && { cursor: request.query.cursor }),
       });

@@ -25,9 +25,9 @@ export const groupRoutes: FastifyPluginAsync<RouteDeps> = async (app, { commands
     onRequest: auth,
     preHandler: fresh,
     handler: async (request) => {
-      const chat = q.chat(request.params.id);
-      if (!chat || chat.chat_type !== 'group' || !q.isMember(chat.chat_id, request.caller.userId)) throw notFound(`no group ${request.params.id}`);
-      const members = q.members(chat.chat_id).map((m) => ({ userId: m.user_id, role: m.role }));
+      const chat = await q.chat(request.params.id);
+      if (!chat || chat.chat_type !== 'group' || !(await q.isMember(chat.chat_id, request.caller.userId))) throw notFound(`no group ${request.params.id}`);
+      const members = (await q.members(chat.chat_id)).map((m) => ({ userId: m.user_id, role: m.role }));
       return groupToWire({ chatId: chat.chat_id, name: chat.name ?? '', members });
     },
   });

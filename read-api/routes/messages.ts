@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { forbidden, notFound } from '../../domain/errors.ts';
+import { forbidden, notFound, unavailable } from '../../domain/errors.ts';
 import type { RouteDeps } from '../apiDeps.ts';
 import * as s from '../schemas.ts';
 import { plainJson } from '../plainJson.ts';
@@ -35,7 +35,7 @@ export const messageRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) =>
     handler: async (request) => {
       const { chat_id, before, after, limit } = request.query;
       // Not a member, or no such chat: the same answer, so membership is not revealed.
-      if (!q.isMember(chat_id, request.caller.userId)) throw notFound(`no chat ${chat_id}`);
+      if (!(await q.isMember(chat_id, request.caller.userId))) throw notFound(`no chat ${chat_id}`);
       return q.history(chat_id, request.caller.userId, { ...(before !== undefined && { before }), ...(after !== undefined && { after }), limit });
     },
   });
@@ -45,9 +45,11 @@ export const messageRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) =>
     onRequest: auth,
     handler: async (request) => {
       const { message_id } = request.params;
-      const { position } = await commands.editMessage({ messageId: message_id, by: request.caller.userId, content: request.body.content });
-      await readModels.projector.waitFor(position, deps.config.readWaitMs);
-      return q.message(message_id, request.caller.userId)!;
+      const { chatId, position } = await commands.editMessage({ messageId: message_id, by: request.caller.userId, content: request.body.content });
+      await readModels.projected(chatId, position, deps.config.readWaitMs).catch(() => {
+        throw unavailable('the edit is stored; its read model is behind, read it again shortly');
+      });
+      return (await q.message(message_id, request.caller.userId))!;
     },
   });
 
@@ -79,9 +81,9 @@ export const messageRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) =>
     onRequest: auth,
     preHandler: fresh,
     handler: async (request) => {
-      const message = q.chatOfMessage(request.params.message_id);
-      if (!message || !q.isMember(message.chat_id, request.caller.userId)) throw notFound(`no message ${request.params.message_id}`);
-      return { receipts: q.receipts(message.chat_id) };
+      const message = await q.chatOfMessage(request.params.message_id);
+      if (!message || !(await q.isMember(message.chat_id, request.caller.userId))) throw notFound(`no message ${request.params.message_id}`);
+      return { receipts: await q.receipts(message.chat_id) };
     },
   });
 };

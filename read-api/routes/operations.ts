@@ -4,9 +4,9 @@ import { bearerOf } from '../tokens.ts';
 import type { RouteDeps } from '../apiDeps.ts';
 
 /** `/healthz` (the process is up), `/readyz` (projections caught up at start), `/metrics`. */
-export const operationsRoutes: FastifyPluginAsync<RouteDeps> = async (app, { config, readModels, store, metrics }) => {
+export const operationsRoutes: FastifyPluginAsync<RouteDeps> = async (app, { config, readModels, metrics }) => {
   let ready = false;
-  void readModels.projector.caughtUp.then(() => (ready = true));
+  void readModels.ready.then(() => (ready = true));
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
 
@@ -17,8 +17,7 @@ export const operationsRoutes: FastifyPluginAsync<RouteDeps> = async (app, { con
   app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
     if (config.metricsToken && bearerOf(request.headers.authorization) !== config.metricsToken)
       return reply.code(401).send(errorBody('unauthorized', 'metrics token required'));
-    const head = await store.headPosition();
-    for (const m of readModels.projector.members()) metrics.lag.set({ projection: m.name }, Number(head > m.checkpoint ? head - m.checkpoint : 0n));
+    for (const p of await readModels.status()) if (p.state === 'live') metrics.lag.set({ projection: p.name }, Number(p.lag));
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 };

@@ -10,9 +10,9 @@ export const presenceRoutes: FastifyPluginAsync<RouteDeps> = async (app, { readM
     onRequest: auth,
     preHandler: fresh,
     handler: async (request) => {
-      const visible = new Set(readModels.queries.contactsAmong(request.caller.userId, request.query.user_ids));
+      const visible = new Set(await readModels.queries.contactsAmong(request.caller.userId, request.query.user_ids));
       visible.add(request.caller.userId);
-      return { presence: request.query.user_ids.filter((u) => visible.has(u)).map((u) => presence.view(u)) };
+      return { presence: await Promise.all(request.query.user_ids.filter((u) => visible.has(u)).map((u) => presence.view(u))) };
     },
   });
 };
