@@ -23,8 +23,11 @@ import { createSeqTracker, type SeqTracker } from './seqTracker.ts';
 import { abandon, defaultWebSocket, OPEN, type SocketLike, type WebSocketConstructor } from './socket.ts';
 
 export type ChatClientOptions = {
-  /** The WebSocket endpoint, e.g. `wss://chat.example.com/v1/ws`. */
-  url: string;
+  /**
+   * The WebSocket endpoint, e.g. `wss://chat.example.com/v1/ws`, or several (gateway
+   * nodes): each reconnect tries the next one, so a dead node is left at once.
+   */
+  url: string | readonly string[];
   /** A fixed access token… */
   token?: string;
   /** …or a source of tokens, asked on every connect, and again once after a 4401. */
@@ -435,8 +438,11 @@ export const createChatClient = (options: ChatClientOptions): ChatClient => {
 
   const resolveToken = async () => (options.getToken ? options.getToken() : (options.token as string));
 
+  const endpoints = typeof options.url === 'string' ? [options.url] : [...options.url];
+  if (endpoints.length === 0) throw new TypeError('createChatClient: url must name at least one endpoint');
+  let endpoint = 0;
   const wsUrl = () => {
-    const url = new URL(options.url);
+    const url = new URL(endpoints[endpoint % endpoints.length]!);
     if (options.deviceId) url.searchParams.set('device_id', options.deviceId);
     return url.toString();
   };
@@ -525,6 +531,7 @@ export const createChatClient = (options: ChatClientOptions): ChatClient => {
 
   const scheduleReconnect = () => {
     if (closedByApp || reconnectTimer !== undefined) return;
+    endpoint++;
     reconnectTimer = setTimeout(() => {
       reconnectTimer = undefined;
       void connect();

@@ -95,6 +95,18 @@ afterEach(() => {
 });
 
 describe('createChatClient (scripted socket)', () => {
+  it('with several endpoints, each reconnect tries the next one (a dead gateway is left at once)', async () => {
+    await start({ url: ['ws://a.test/v1/ws', 'ws://b.test/v1/ws'] });
+    expect(new URL(latest().url).host).toBe('a.test');
+    await accept();
+    latest().serverClose(1006, 'node died');
+    await until(() => FakeSocket.all.length === 2);
+    expect(new URL(latest().url).host).toBe('b.test');
+    latest().serverClose(1006, 'refused');
+    await until(() => FakeSocket.all.length === 3);
+    expect(new URL(latest().url).host).toBe('a.test');
+  });
+
   it('authenticates with the first frame, passes device_id, and treats auth_ok as connected', async () => {
     const client = await start({ deviceId: 'phone-1' });
     const connected: unknown[] = [];
