@@ -40,4 +40,13 @@ describeWithServer('ferretdb', startFerretDb, (getServer) => {
     await expect(messages.insertOne({ chatId: 'c1', seq: 1, text: 'again' })).rejects.toMatchObject({ code: 11000 });
     expect(await messages.countDocuments({})).toBe(3);
   });
+
+  it('keeps its documents across a kill -9 and restart on the same URL', async () => {
+    const docs = client.db('chat_restart').collection<Message>('messages');
+    await docs.insertOne({ chatId: 'c1', seq: 1, text: 'survives' });
+    await getServer().kill();
+    await getServer().restart();
+    // The same client reconnects by itself.
+    expect(await docs.findOne({ chatId: 'c1' }, { projection: { _id: 0 } })).toEqual({ chatId: 'c1', seq: 1, text: 'survives' });
+  });
 });

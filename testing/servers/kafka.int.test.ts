@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, Partitioners, logLevel, type Consumer, type Producer } from 'kafkajs';
-import { afterAll, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { describeWithServer } from './serverOrSkip.ts';
 import { startKafka } from './startKafka.ts';
 
@@ -10,9 +10,11 @@ describeWithServer(
   (getServer) => {
     let producer: Producer | undefined;
     let consumer: Consumer | undefined;
-    afterAll(async () => {
+    // After each test, not all: a later test restarts the broker, and a client still connected would log its reconnects.
+    afterEach(async () => {
       await consumer?.disconnect().catch(() => {});
       await producer?.disconnect().catch(() => {});
+      consumer = producer = undefined;
     });
 
     it(
@@ -61,6 +63,59 @@ describeWithServer(
         expect(new Set(chat1.map((r) => r.partition)).size).toBe(1);
       },
       45_000,
+    );
+
+    it(
+      'keeps its topics, records and committed offsets across a kill -9 and restart on the same brokers',
+      async () => {
+        const kafka = new Kafka({ clientId: 'chat-restart', brokers: getServer().brokers, logLevel: logLevel.NOTHING });
+        const topic = `chat-restart-${randomUUID()}`;
+        const groupId = `chat-restart-${randomUUID()}`;
+        /** Runs a consumer in `group` until it has `count` values, then leaves (its offsets committed). */
+        const read = async (group: string, count: number): Promise<string[]> => {
+          const reader = kafka.consumer({ groupId: group, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
+          await reader.connect();
+          try {
+            await reader.subscribe({ topic, fromBeginning: true });
+            const values: string[] = [];
+            await new Promise<void>((resolve) => {
+              void reader.run({
+                eachMessage: async ({ message }) => {
+                  values.push(message.value!.toString());
+                  if (values.length === count) resolve();
+                },
+              });
+            });
+            return values;
+          } finally {
+            await reader.disconnect();
+          }
+        };
+        const admin = kafka.admin();
+        const sender = kafka.producer({ allowAutoTopicCreation: false });
+        await admin.connect();
+        await sender.connect();
+        try {
+          await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+          await sender.send({ topic, messages: [{ value: 'before' }] });
+          expect(await read(groupId, 1)).toEqual(['before']);
+
+          await getServer().kill();
+          await getServer().restart();
+
+          // The same admin and producer reconnect by themselves.
+          expect(await admin.listTopics()).toContain(topic);
+          expect(await admin.fetchOffsets({ groupId, topics: [topic] })).toEqual([{ topic, partitions: [expect.objectContaining({ partition: 0, offset: '1' })] }]);
+          await sender.send({ topic, messages: [{ value: 'after' }] });
+          // A new group reads the record from before the restart; the old group resumes after it.
+          expect(await read(`${groupId}-new`, 2)).toEqual(['before', 'after']);
+          expect(await read(groupId, 1)).toEqual(['after']);
+        } finally {
+          await sender.disconnect().catch(() => {});
+          await admin.disconnect().catch(() => {});
+        }
+      },
+      90_000,
     );
   },
   // Formatting the log dir and starting the JVM broker: ~5-10 s here, more on a loaded machine.

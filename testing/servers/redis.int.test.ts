@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterEach, expect, it } from 'vitest';
 import { describeWithServer } from './serverOrSkip.ts';
@@ -38,5 +39,30 @@ describeWithServer('redis', startRedis, (getServer) => {
     const [channel, message] = await received;
     expect(channel).toBe('chat:events');
     expect(JSON.parse(message)).toEqual({ chatId: 'c1', seq: 7 });
+  });
+
+  it('comes back on the same URL after kill and restart, empty, and a connected client reconnects', async () => {
+    const redis = client();
+    await redis.set('chat:before', '1');
+    await getServer().kill();
+    await getServer().restart();
+    // The same client: ioredis reconnects to the same URL by itself. In-memory data is gone.
+    expect(await redis.get('chat:before')).toBeNull();
+    expect(await redis.set('chat:after', 'back')).toBe('OK');
+    expect(await redis.get('chat:after')).toBe('back');
+  });
+
+  it('fails restart() with a clear error, without moving, when its port was taken while it was down', async () => {
+    const { host, port } = getServer();
+    await getServer().kill();
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(port, host, resolve));
+    try {
+      await expect(getServer().restart()).rejects.toThrow(`${host}:${port} was taken by another process`);
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
+    await getServer().restart();
+    expect(await client().ping()).toBe('PONG');
   });
 });

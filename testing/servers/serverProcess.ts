@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
@@ -15,6 +16,26 @@ export type RunningServer = {
   stop(): Promise<void>;
   /** The last part of what the server printed (for assertion messages). */
   output(): string;
+};
+
+/**
+ * A server a fault test can take down and bring back: same host, port(s) and data dir, so
+ * its clients reconnect to the same `url`. `stop()` still ends it for good (and removes the
+ * temp dir), whether it is up or down at the time.
+ */
+export type RestartableServer = RunningServer & {
+  /**
+   * Stops the process (each launcher says how: SIGKILL, or SIGTERM then SIGKILL) but keeps
+   * its temp/data dir, so `restart()` can bring it back. Does nothing when it is already down.
+   */
+  kill(): Promise<void>;
+  /**
+   * Starts the server again on the same host and port(s) with the same data dir (killing it
+   * first if it is still running); resolves once it answers the launcher's readiness check.
+   * Rejects, without trying another port, when a port was taken while the server was down;
+   * the server then stays down (a later `restart()` may succeed, `stop()` cleans up).
+   */
+  restart(): Promise<void>;
 };
 
 /**
@@ -109,6 +130,8 @@ export type ServerProcess = {
   output(): string;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
   stop(graceMs: number): Promise<void>;
+  /** SIGKILL at once (a crash); resolves once the process is gone. */
+  kill(): Promise<void>;
 };
 
 /** Spawns a server program with its output captured (the last 64 KiB). */
@@ -157,6 +180,11 @@ export const spawnServer = (
       await exited;
       clearTimeout(timer);
     },
+    async kill() {
+      if (done) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
   };
 };
 
@@ -192,3 +220,119 @@ export const waitUntilReady = async (
 
 /** True when a start failed because someone took the port we picked: try another. */
 export const lostPortRace = (output: string): boolean => /address already in use|EADDRINUSE|BindException/i.test(output);
+
+/** Whether `port` on `host` can be listened on right now (false: someone else holds it). */
+const portIsFree = (host: string, port: number): Promise<boolean> =>
+  new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' ? resolve(false) : reject(error)));
+    probe.listen({ host, port }, () => probe.close(() => resolve(true)));
+  });
+
+const portTaken = (what: string, host: string, ports: number[], oneOf: boolean, cause?: unknown) => {
+  const addresses = ports.map((port) => `${host}:${port}`).join(', ');
+  const taken = oneOf ? `one of ${addresses} was` : ports.length > 1 ? `${addresses} were` : `${addresses} was`;
+  return new Error(
+    `${what} cannot restart: ${taken} taken by another process while the server was down. restart() keeps ` +
+      'the same port, since clients reconnect to the same URL, so it does not try another one.',
+    cause === undefined ? undefined : { cause },
+  );
+};
+
+/** What `managedServer` needs to (re)start one server on fixed ports and a fixed temp dir. */
+export type ServerLifecycle = {
+  /** For messages, e.g. `redis-server on 127.0.0.1:6379`. */
+  what: string;
+  host: string;
+  /** Every port the server binds; all must still be free when it restarts. */
+  ports: number[];
+  temp: { dir: string; remove(): void };
+  /** Before each spawn (the first one too): e.g. format storage if it is not formatted yet. */
+  prepare?(): Promise<void>;
+  /** Spawns the server: same arguments every time, so the same ports and data. */
+  spawn(): ServerProcess;
+  /** Resolves once the spawned process answers (waitUntilReady with the launcher's probe). */
+  ready(server: ServerProcess): Promise<void>;
+  /** How `kill()` stops it: 'SIGKILL' at once, or SIGTERM then SIGKILL after this many ms. */
+  kill: 'SIGKILL' | number;
+  /** `stop()`'s grace between SIGTERM and SIGKILL. */
+  stopGraceMs: number;
+};
+
+/**
+ * One server process across kills and restarts. `start()` is the first start: on failure it
+ * cleans up (process and temp dir) and rethrows, and `lostPortRace()` tells the launcher
+ * whether to try again on other ports. The other methods are what RestartableServer exposes.
+ */
+export const managedServer = (life: ServerLifecycle) => {
+  let current: ServerProcess | null = null;
+  let earlierOutput = '';
+  let stopped = false;
+  // kill() and restart() run one at a time, in call order.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serially = <T>(step: () => Promise<T>): Promise<T> => {
+    const result = queue.then(step);
+    queue = result.catch(() => {});
+    return result;
+  };
+
+  const output = () => (earlierOutput + (current?.output() ?? '')).slice(-OUTPUT_KEEP);
+
+  const killCurrent = async () => {
+    if (current === null || current.hasExited()) return;
+    await (life.kill === 'SIGKILL' ? current.kill() : current.stop(life.kill));
+  };
+
+  /** Prepares, spawns and waits until ready; on failure the new process is killed (the dir stays). */
+  const launch = async () => {
+    await life.prepare?.();
+    if (stopped) throw new Error(`${life.what}: stopped while it was (re)starting`);
+    if (current !== null) earlierOutput = `${output()}\n----- ${life.what}: restarted -----\n`;
+    const server = life.spawn();
+    current = server;
+    try {
+      await life.ready(server);
+    } catch (error) {
+      await server.kill();
+      throw error;
+    }
+  };
+
+  return {
+    output,
+    lostPortRace: () => lostPortRace(current?.output() ?? ''),
+    async start(): Promise<void> {
+      try {
+        await launch();
+      } catch (error) {
+        life.temp.remove();
+        throw error;
+      }
+    },
+    kill: (): Promise<void> => serially(killCurrent),
+    restart: (): Promise<void> =>
+      serially(async () => {
+        if (stopped) throw new Error(`${life.what}: restart() after stop() (its temp dir is gone)`);
+        await killCurrent();
+        const taken: number[] = [];
+        for (const port of life.ports) if (!(await portIsFree(life.host, port))) taken.push(port);
+        if (taken.length > 0) throw portTaken(life.what, life.host, taken, false);
+        try {
+          await launch();
+        } catch (error) {
+          // Someone took the port between the check above and the server's bind.
+          if (lostPortRace(current?.output() ?? '')) throw portTaken(life.what, life.host, life.ports, life.ports.length > 1, error);
+          throw error;
+        }
+      }),
+    async stop(): Promise<void> {
+      // Not queued behind a restart: killing the process makes a pending readiness wait fail
+      // at once, and `stopped` keeps a restart from spawning another one.
+      stopped = true;
+      await current?.stop(life.stopGraceMs);
+      await queue;
+      await current?.stop(life.stopGraceMs);
+      life.temp.remove();
+    },
+  };
+};

@@ -11,14 +11,18 @@ import {
   cacheDir,
   findExecutable,
   launcher,
-  lostPortRace,
+  managedServer,
   spawnServer,
   tempDir,
   waitUntilReady,
-  type RunningServer,
+  type RestartableServer,
 } from './serverProcess.ts';
 
-export type FerretDbServer = RunningServer & { host: string; port: number };
+/**
+ * `kill()` is SIGKILL (a crash); `restart()` starts it again on the same port with the same
+ * SQLite data dir, so the documents are still there.
+ */
+export type FerretDbServer = RestartableServer & { host: string; port: number };
 
 const findFerretDb = () => findExecutable('ferretdb', [join(cacheDir(), 'bin')]);
 
@@ -40,32 +44,40 @@ const start = async (program: string): Promise<FerretDbServer> => {
     const temp = tempDir('ferretdb');
     const dataDir = join(temp.dir, 'data');
     mkdirSync(dataDir);
-    const server = spawnServer(
-      program,
-      [
-        '--handler=sqlite',
-        `--sqlite-url=file:${dataDir}/`,
-        `--listen-addr=${host}:${port}`,
-        '--debug-addr=-', // no metrics/pprof HTTP listener (its default is a fixed port, 8088)
-        '--telemetry=disable',
-        `--state-dir=${temp.dir}`,
-        '--log-level=warn',
-      ],
-      { cwd: temp.dir },
-    );
     const url = `mongodb://${host}:${port}/?directConnection=true`;
-    const stop = async () => {
-      await server.stop(5_000);
-      temp.remove();
-    };
+    const what = `ferretdb on ${host}:${port}`;
+    const server = managedServer({
+      what,
+      host,
+      ports: [port],
+      temp,
+      spawn: () =>
+        spawnServer(
+          program,
+          [
+            '--handler=sqlite',
+            `--sqlite-url=file:${dataDir}/`,
+            `--listen-addr=${host}:${port}`,
+            '--debug-addr=-', // no metrics/pprof HTTP listener (its default is a fixed port, 8088)
+            '--telemetry=disable',
+            `--state-dir=${temp.dir}`,
+            '--log-level=warn',
+          ],
+          { cwd: temp.dir },
+        ),
+      ready: (proc) => waitUntilReady(what, proc, () => ping(url), { timeoutMs: 20_000, intervalMs: 100 }),
+      // A crash: SQLite's journal keeps every committed write.
+      kill: 'SIGKILL',
+      stopGraceMs: 5_000,
+    });
     try {
-      await waitUntilReady(`ferretdb on ${host}:${port}`, server, () => ping(url), { timeoutMs: 20_000, intervalMs: 100 });
+      await server.start();
     } catch (error) {
-      await stop();
-      if (attempt < 3 && lostPortRace(server.output())) continue;
+      if (attempt < 3 && server.lostPortRace()) continue;
       throw error;
     }
-    return { url, host, port, stop, output: server.output };
+    const { stop, kill, restart, output } = server;
+    return { url, host, port, stop, kill, restart, output };
   }
 };
 

@@ -7,7 +7,7 @@
  *
  * Start-up is what `kafka-storage.sh format` + `kafka-server-start.sh` do, without the
  * scripts: `kafka.tools.StorageTool format` on a generated server.properties, then
- * `kafka.Kafka`. Typically 5-10 s on this machine's 2 cores.
+ * `kafka.Kafka`. Typically 5-10 s on this machine's 2 cores. `restart()` skips the format.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -21,14 +21,19 @@ import {
   cacheDir,
   findExecutable,
   launcher,
-  lostPortRace,
+  managedServer,
   spawnServer,
   tempDir,
   waitUntilReady,
-  type RunningServer,
+  type RestartableServer,
 } from './serverProcess.ts';
 
-export type KafkaServer = RunningServer & {
+/**
+ * `kill()` is SIGKILL (a crash). `restart()` starts the broker again on the same ports with
+ * the same log dir and cluster id, without formatting it again: it comes back with its
+ * topics, records and committed consumer-group offsets.
+ */
+export type KafkaServer = RestartableServer & {
   /** For kafkajs `brokers`. (`url` is the same, as a bootstrap.servers string.) */
   brokers: string[];
   host: string;
@@ -94,6 +99,12 @@ const serverProperties = (host: string, port: number, controllerPort: number, lo
     'share.coordinator.state.topic.replication.factor=1',
     'share.coordinator.state.topic.min.isr=1',
     'group.initial.rebalance.delay.ms=0',
+    // restart() after a kill -9: the controller holds the dead broker's registration until its
+    // session expires (default 9 s), and only then lets the new incarnation register (retried
+    // every heartbeat interval, default 2 s). Shorter, a restart takes ~1-2 s more than a start
+    // instead of ~10 s; a live broker is still fenced only after 6 missed heartbeats.
+    'broker.session.timeout.ms=3000',
+    'broker.heartbeat.interval.ms=500',
     '',
   ].join('\n');
 
@@ -160,34 +171,46 @@ const start = async (libs: string): Promise<KafkaServer> => {
     const propertiesFile = join(temp.dir, 'server.properties');
     writeFileSync(propertiesFile, serverProperties(host, port, controllerPort, logDir));
     writeFileSync(join(temp.dir, 'log4j2.properties'), log4j2Properties);
-
-    try {
-      await promisify(execFile)(
-        java,
-        [...jvmOptions(temp.dir), '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', randomClusterId(), '-c', propertiesFile],
-        { cwd: temp.dir, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
-      );
-    } catch (error) {
-      temp.remove();
-      const e = error as Error & { stdout?: string; stderr?: string };
-      throw new Error(`kafka-storage format failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
-    }
-
-    const server = spawnServer(java, [...jvmOptions(temp.dir), '-cp', classpath, 'kafka.Kafka', propertiesFile], { cwd: temp.dir });
+    // Kept for the broker's whole life: a restart reuses the log dir, so the same cluster.
+    const clusterId = randomClusterId();
     const brokers = [`${host}:${port}`];
-    const stop = async () => {
-      // SIGTERM: a controlled shutdown (a second or two); SIGKILL after 10 s. The data goes anyway.
-      await server.stop(10_000);
-      temp.remove();
-    };
+    const what = `kafka broker on ${brokers[0]}`;
+
+    const server = managedServer({
+      what,
+      host,
+      ports: [port, controllerPort],
+      temp,
+      // Format once: a restart finds meta.properties there and keeps the log dir as it is
+      // (topics, records, committed offsets, the KRaft metadata log).
+      async prepare() {
+        if (existsSync(join(logDir, 'meta.properties'))) return;
+        try {
+          await promisify(execFile)(
+            java,
+            [...jvmOptions(temp.dir), '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propertiesFile],
+            { cwd: temp.dir, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
+          );
+        } catch (error) {
+          const e = error as Error & { stdout?: string; stderr?: string };
+          throw new Error(`kafka-storage format failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+        }
+      },
+      spawn: () => spawnServer(java, [...jvmOptions(temp.dir), '-cp', classpath, 'kafka.Kafka', propertiesFile], { cwd: temp.dir }),
+      ready: (proc) => waitUntilReady(what, proc, () => answers(brokers), { timeoutMs: 45_000, intervalMs: 250 }),
+      // kill(): a crash; the restart then recovers the logs (unclean shutdown), which is quick here.
+      kill: 'SIGKILL',
+      // stop(): SIGTERM is a controlled shutdown (a second or two); SIGKILL after 10 s. The data goes anyway.
+      stopGraceMs: 10_000,
+    });
     try {
-      await waitUntilReady(`kafka broker on ${brokers[0]}`, server, () => answers(brokers), { timeoutMs: 45_000, intervalMs: 250 });
+      await server.start();
     } catch (error) {
-      await stop();
-      if (attempt < 3 && lostPortRace(server.output())) continue;
+      if (attempt < 3 && server.lostPortRace()) continue;
       throw error;
     }
-    return { url: brokers.join(','), brokers, host, port, stop, output: server.output };
+    const { stop, kill, restart, output } = server;
+    return { url: brokers.join(','), brokers, host, port, stop, kill, restart, output };
   }
 };
 

@@ -1,20 +1,25 @@
 /**
  * A real redis-server (Debian's package, installed by .ci/install/redis.sh) on a free
- * loopback port, in-memory only (no RDB, no AOF), its working dir a temp dir.
+ * loopback port, in-memory only (no RDB, no AOF), its working dir a temp dir. It can be
+ * killed and restarted on the same port (RedisServer).
  */
 import { connect } from 'node:net';
 import { freePort } from './freePort.ts';
 import {
   findExecutable,
   launcher,
-  lostPortRace,
+  managedServer,
   spawnServer,
   tempDir,
   waitUntilReady,
-  type RunningServer,
+  type RestartableServer,
 } from './serverProcess.ts';
 
-export type RedisServer = RunningServer & { host: string; port: number };
+/**
+ * `kill()` is SIGTERM (SIGKILL after 5 s); `restart()` brings it back on the same port,
+ * empty: it keeps nothing on disk, so its data is gone, as after a real Redis crash.
+ */
+export type RedisServer = RestartableServer & { host: string; port: number };
 
 const findRedis = () => findExecutable('redis-server', ['/usr/sbin', '/usr/local/bin']);
 
@@ -41,24 +46,31 @@ const start = async (program: string): Promise<RedisServer> => {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort(host);
     const temp = tempDir('redis');
-    // Each argument is quoted by redis-server, so '' reaches the config as "" (save "": no RDB).
-    const server = spawnServer(
-      program,
-      ['--port', String(port), '--bind', host, '--save', '', '--appendonly', 'no', '--dir', temp.dir, '--daemonize', 'no', '--logfile', '', '--loglevel', 'warning'],
-      { cwd: temp.dir },
-    );
-    const stop = async () => {
-      await server.stop(5_000);
-      temp.remove();
-    };
+    const what = `redis-server on ${host}:${port}`;
+    const server = managedServer({
+      what,
+      host,
+      ports: [port],
+      temp,
+      // Each argument is quoted by redis-server, so '' reaches the config as "" (save "": no RDB).
+      spawn: () =>
+        spawnServer(
+          program,
+          ['--port', String(port), '--bind', host, '--save', '', '--appendonly', 'no', '--dir', temp.dir, '--daemonize', 'no', '--logfile', '', '--loglevel', 'warning'],
+          { cwd: temp.dir },
+        ),
+      ready: (proc) => waitUntilReady(what, proc, () => ping(host, port), { timeoutMs: 15_000, intervalMs: 50 }),
+      kill: 5_000,
+      stopGraceMs: 5_000,
+    });
     try {
-      await waitUntilReady(`redis-server on ${host}:${port}`, server, () => ping(host, port), { timeoutMs: 15_000, intervalMs: 50 });
+      await server.start();
     } catch (error) {
-      await stop();
-      if (attempt < 3 && lostPortRace(server.output())) continue;
+      if (attempt < 3 && server.lostPortRace()) continue;
       throw error;
     }
-    return { url: `redis://${host}:${port}`, host, port, stop, output: server.output };
+    const { stop, kill, restart, output } = server;
+    return { url: `redis://${host}:${port}`, host, port, stop, kill, restart, output };
   }
 };
 
