@@ -1,11 +1,16 @@
 import { ConfigError, loadConfig } from './config.ts';
+import { startProductionNode } from './production/startProductionNode.ts';
 import { startServer } from './startServer.ts';
 
 /** `npm start`: the embedded profile with protocol section 0's defaults. */
 const main = async () => {
   const config = loadConfig();
-  const server = await startServer(config);
-  console.log(`chat server (${config.profile}) listening on ${server.url}  data: ${config.dataDir}`);
+  const server = config.profile === 'production' ? await startProductionNode(config) : await startServer(config);
+  console.log(
+    config.profile === 'production'
+      ? `chat server (production, ${config.nodeId}: ${config.roles.join(', ')}) listening on ${server.url}`
+      : `chat server (embedded) listening on ${server.url}  data: ${config.dataDir}`,
+  );
   const shutdown = (signal: string) => {
     console.log(`${signal}: shutting down`);
     server.close().then(

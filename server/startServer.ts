@@ -9,6 +9,7 @@ import { buildApi } from '../read-api/app.ts';
 import { createMetrics } from '../read-api/metrics.ts';
 import { createTokens } from '../read-api/tokens.ts';
 import type { Config } from './config.ts';
+import { listen } from './listen.ts';
 import { jwtSecretFor } from './jwtSecret.ts';
 
 /**
@@ -28,13 +29,11 @@ export const startServer = async (config: Config) => {
   const feed = store.subscribeToAll({ after: 'end', maxBatchSize: 500, onEvents: router.handle });
   const app = await buildApi({ config, store, commands, readModels, tokens, presence: gateway.presence, metrics });
   await gateway.register(app);
-  await app.listen({ port: config.port, host: config.host });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
+  const { url, port } = await listen(app, config);
 
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+    url,
     port,
     app,
     store,

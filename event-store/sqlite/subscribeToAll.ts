@@ -1,5 +1,6 @@
 import type { RecordedEvent, SubscribeToAllOptions, Subscription } from '../eventStore.ts';
 import type { HeadAdvancedSignal } from './headAdvancedSignal.ts';
+import { caughtUpSignal } from '../caughtUpSignal.ts';
 
 export type SubscribeToAllDeps = {
   readAfter: (position: bigint, maxCount: number) => RecordedEvent[];
@@ -30,18 +31,7 @@ export const subscribeToAll = (
   let closed = false;
   let wakeUp: (() => void) | undefined;
 
-  let markCaughtUp!: () => void;
-  let failCaughtUp!: (error: unknown) => void;
-  let isCaughtUp = false;
-  const caughtUp = new Promise<void>((resolve, reject) => {
-    markCaughtUp = () => {
-      isCaughtUp = true;
-      resolve();
-    };
-    failCaughtUp = reject;
-  });
-  // `done` carries the failure; don't also report caughtUp as an unhandled rejection.
-  caughtUp.catch(() => {});
+  const caughtUpAt = caughtUpSignal();
 
   const waitForHeadToAdvance = (seenVersion: number) =>
     new Promise<void>((resolve) => {
@@ -72,7 +62,7 @@ export const subscribeToAll = (
       if (page.length === maxBatchSize) await new Promise<void>((resolve) => setImmediate(resolve));
       if (page.length < maxBatchSize) {
         // The page reached the head as it was when read, and has been delivered.
-        if (!isCaughtUp) markCaughtUp();
+        if (!caughtUpAt.reached()) caughtUpAt.mark();
         if (page.length === 0) await waitForHeadToAdvance(seenVersion);
       }
     }
@@ -80,12 +70,12 @@ export const subscribeToAll = (
 
   const done = run().then(
     () => {
-      if (!isCaughtUp) failCaughtUp(new Error('subscription closed before catching up'));
+      if (!caughtUpAt.reached()) caughtUpAt.fail(new Error('subscription closed before catching up'));
       onEnded?.();
     },
     (error: unknown) => {
       closed = true;
-      if (!isCaughtUp) failCaughtUp(error);
+      if (!caughtUpAt.reached()) caughtUpAt.fail(error);
       onEnded?.();
       // Left for the caller to observe on `done`: an unobserved handler failure is loud, not silent.
       throw error;
@@ -93,7 +83,7 @@ export const subscribeToAll = (
   );
 
   return {
-    caughtUp,
+    caughtUp: caughtUpAt.promise,
     done,
     close: async () => {
       closed = true;

@@ -79,6 +79,20 @@ export class UnsupportedWriteError extends Error {
   override name = 'UnsupportedWriteError';
 }
 
+/**
+ * A document's `_id` is its primary key (as JSON of the key's values): every write that
+ * names a whole key filters on `_id`, which every server answers from its primary index
+ * (FerretDB 1.24 on SQLite pushes down no other filter: by field, each write was a scan).
+ */
+const idOf = (spec: TableSpec, values: Row): string | undefined =>
+  spec.primaryKey.every((c) => values[c] !== undefined) ? JSON.stringify(spec.primaryKey.map((c) => values[c])) : undefined;
+
+/** By `_id` when the key is whole, else by its fields (a key-prefix delete). */
+const filterOf = (spec: TableSpec, key: Row): Document => {
+  const _id = idOf(spec, key);
+  return _id !== undefined ? { _id } : { ...key };
+};
+
 /** The MongoDB op of one portable write, for a collection with this spec. */
 export const toMongoOp = (write: Write, spec: TableSpec): AnyBulkWriteOperation<Document> => {
   // An empty key would be `deleteMany({})` / an update of any document: never what a projection means.
@@ -88,13 +102,13 @@ export const toMongoOp = (write: Write, spec: TableSpec): AnyBulkWriteOperation<
       const row: Document = {};
       for (const c of Object.keys(spec.columns)) row[c] = write.row[c] ?? defaultOf(spec, c);
       for (const [c, v] of Object.entries(write.row)) row[c] = v;
-      const filter = Object.fromEntries(spec.primaryKey.map((c) => [c, write.row[c] ?? null]));
-      return { replaceOne: { filter, replacement: row, upsert: true } };
+      const _id = idOf(spec, row as Row)!; // every column is in `row` (defaults included)
+      return { replaceOne: { filter: { _id } as Document, replacement: { _id, ...row }, upsert: true } };
     }
     case 'patch':
-      return { updateOne: { filter: { ...write.key }, update: { $set: { ...write.set } }, upsert: false } };
+      return { updateOne: { filter: filterOf(spec, write.key), update: { $set: { ...write.set } }, upsert: false } };
     case 'delete':
-      return { deleteMany: { filter: { ...write.key } } };
+      return { deleteMany: { filter: filterOf(spec, write.key) } };
     case 'upsert': {
       if (write.inc && Object.keys(write.inc).length > 0)
         throw new UnsupportedWriteError(
@@ -108,7 +122,7 @@ export const toMongoOp = (write: Write, spec: TableSpec): AnyBulkWriteOperation<
       const update: Document = { $setOnInsert: onInsert };
       if (Object.keys(set).length > 0) update.$set = { ...set };
       if (Object.keys(max).length > 0) update.$max = { ...max };
-      return { updateOne: { filter: { ...write.key }, update, upsert: true } };
+      return { updateOne: { filter: filterOf(spec, write.key), update, upsert: true } };
     }
   }
 };
@@ -234,9 +248,9 @@ export const createMongoReadStore = async ({ url, dbName, client: given }: { url
      */
     async applyBatch(batches: readonly BuildBatch[]): Promise<void> {
       const perCollection = new Map<string, AnyBulkWriteOperation<Document>[]>();
-      for (const { name, build, writes } of batches) {
-        const tables = writes.length > 0 ? await specOf(name, build) : {};
-        for (const write of writes) {
+      for (const { name, build, writes: all } of batches) {
+        const tables = all.length > 0 ? await specOf(name, build) : {};
+        for (const write of withoutOverwritten(all, tables)) {
           const spec = tables[write.table];
           if (!spec) throw new Error(`read model ${name} has no table ${write.table}`);
           const physical = physicalTable(name, build, write.table);
@@ -269,6 +283,34 @@ export const createMongoReadStore = async ({ url, dbName, client: given }: { url
 
     close: () => (given ? Promise.resolve() : client.close()),
   };
+};
+
+/** The document a write targets, when it names one by its whole primary key. */
+const documentOf = (write: Write, spec: TableSpec | undefined): string | undefined => {
+  if (!spec) return undefined;
+  const source = write.op === 'put' ? write.row : write.key;
+  if (spec.primaryKey.some((c) => source[c] === undefined)) return undefined;
+  return `${write.table}\n${JSON.stringify(spec.primaryKey.map((c) => source[c]))}`;
+};
+
+/**
+ * Drops every write that a later `put` of the same document replaces anyway (a put
+ * writes the whole document): a rebuild's batch sets a chat's activity row once per
+ * message, and sending each of those is slow on some servers (FerretDB) for nothing.
+ * The final state is the same: the later put does not depend on what came before.
+ */
+export const withoutOverwritten = (writes: readonly Write[], tables: Record<string, TableSpec>): Write[] => {
+  const lastPut = new Map<string, number>();
+  writes.forEach((w, i) => {
+    if (w.op !== 'put') return;
+    const doc = documentOf(w, tables[w.table]);
+    if (doc !== undefined) lastPut.set(doc, i);
+  });
+  if (lastPut.size === 0) return [...writes];
+  return writes.filter((w, i) => {
+    const doc = documentOf(w, tables[w.table]);
+    return doc === undefined || (lastPut.get(doc) ?? -1) <= i;
+  });
 };
 
 /** Checkpoints as numbers while exact (they are log positions), else as decimal strings read back by BigInt. */
