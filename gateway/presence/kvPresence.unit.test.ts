@@ -8,8 +8,8 @@ const settle = () => new Promise((r) => setTimeout(r, 5));
 /** Two gateway nodes sharing one KV store (the in-process adapter: same contract as Redis). */
 const twoNodes = (now: () => number) => {
   const kv = createInMemoryKvStore(now);
-  const heard: Record<string, PresenceView[]> = { a: [], b: [] };
-  const make = (nodeId: 'a' | 'b') => kvPresence({ kv, nodeId, ttlMs: 3_000, graceMs: 10, now: () => new Date(now()) })((v) => heard[nodeId]!.push(v));
+  const heard: { a: PresenceView[]; b: PresenceView[] } = { a: [], b: [] };
+  const make = (nodeId: 'a' | 'b') => kvPresence({ kv, nodeId, ttlMs: 3_000, graceMs: 10, now: () => new Date(now()) })((v) => heard[nodeId].push(v));
   return { kv, heard, a: make('a'), b: make('b') };
 };
 
