@@ -9,6 +9,8 @@ const envSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   CHAT_PROFILE: z.enum(['embedded', 'production']).default('embedded'),
   CHAT_DATA_DIR: z.string().min(1).default('./data'),
+  /** Embedded store: commit appends on a worker thread (default) or on the main thread. */
+  CHAT_COMMIT_IN_WORKER: bool.optional(),
   CHAT_JWT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   CHAT_JWT_AUDIENCE: z.string().min(1).default('chat'),
   CHAT_DEV_LOGIN: bool.optional(),
@@ -47,6 +49,7 @@ export type Config = {
   host: string;
   profile: 'embedded' | 'production';
   dataDir: string;
+  commitInWorker: boolean;
   jwtSecret: string | undefined;
   jwtAudience: string;
   devLogin: boolean;
@@ -90,6 +93,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     host: e.HOST,
     profile: e.CHAT_PROFILE,
     dataDir: e.CHAT_DATA_DIR,
+    commitInWorker: e.CHAT_COMMIT_IN_WORKER ?? true,
     jwtSecret: e.CHAT_JWT_SECRET,
     jwtAudience: e.CHAT_JWT_AUDIENCE,
     devLogin: e.CHAT_DEV_LOGIN ?? e.CHAT_PROFILE === 'embedded',

@@ -18,7 +18,7 @@ import { jwtSecretFor } from './jwtSecret.ts';
  */
 export const startServer = async (config: Config) => {
   mkdirSync(config.dataDir, { recursive: true });
-  const store = createSqliteEventStore({ path: join(config.dataDir, 'events.db') });
+  const store = createSqliteEventStore({ path: join(config.dataDir, 'events.db'), commitInWorker: config.commitInWorker });
   const readModels = startReadModels({ store, path: join(config.dataDir, 'read-models.db') });
   const metrics = createMetrics();
   const commands = createCommands(store, { sendRate: config.rate, onAppended: (n) => metrics.appended.inc(n) });

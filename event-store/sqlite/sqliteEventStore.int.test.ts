@@ -8,22 +8,23 @@ import { openDatabase } from './openDatabase.ts';
 import { createSqliteEventStore, type SqliteEventStore } from './sqliteEventStore.ts';
 import { tempDatabasePath } from './testing/tempDatabasePath.ts';
 
-eventStoreContract('SQLite', async () => {
-  const database = tempDatabasePath();
-  let store: EventStore = createSqliteEventStore({ path: database.path });
-  return {
-    store,
-    reopen: async () => {
-      await store.close();
-      store = createSqliteEventStore({ path: database.path });
-      return store;
-    },
-    cleanup: async () => {
-      await store.close();
-      database.remove();
-    },
-  };
-}, { canReopen: true });
+for (const [name, commitInWorker] of [['SQLite', false], ['SQLite, commit on a worker thread', true]] as const)
+  eventStoreContract(name, async () => {
+    const database = tempDatabasePath();
+    let store: EventStore = createSqliteEventStore({ path: database.path, commitInWorker });
+    return {
+      store,
+      reopen: async () => {
+        await store.close();
+        store = createSqliteEventStore({ path: database.path, commitInWorker });
+        return store;
+      },
+      cleanup: async () => {
+        await store.close();
+        database.remove();
+      },
+    };
+  }, { canReopen: true });
 
 describe('SQLite event store', () => {
   let database: ReturnType<typeof tempDatabasePath>;

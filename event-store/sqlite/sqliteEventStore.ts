@@ -2,6 +2,7 @@ import type { EventStore, RecordedEvent, Subscription } from '../eventStore.ts';
 import { toAppendRequest } from './appendRequest.ts';
 import { toRecordedEvent } from './eventRow.ts';
 import { createGroupCommit, type GroupCommitStats } from './groupCommit.ts';
+import { createWorkerGroupCommit } from './workerGroupCommit.ts';
 import { createHeadAdvancedSignal } from './headAdvancedSignal.ts';
 import { openDatabase, type Synchronous } from './openDatabase.ts';
 import { readStream } from './readStream.ts';
@@ -16,6 +17,11 @@ export type SqliteEventStoreOptions = {
   busyTimeoutMs?: number;
   /** How often an idle subscription re-reads without a notification (writes from other processes). */
   subscriptionPollIntervalMs?: number;
+  /**
+   * Run the group commit (inserts, COMMIT, fsync) on a worker thread with its own
+   * connection: the main thread keeps serving sockets meanwhile. Same guarantees.
+   */
+  commitInWorker?: boolean;
 };
 
 export type SqliteEventStore = EventStore & {
@@ -30,19 +36,23 @@ export const createSqliteEventStore = ({
   synchronous = 'FULL',
   busyTimeoutMs = 5_000,
   subscriptionPollIntervalMs = 1_000,
+  commitInWorker = false,
 }: SqliteEventStoreOptions): SqliteEventStore => {
   const db = openDatabase({ path, synchronous, busyTimeoutMs });
   const statements = prepareStatements(db);
   const headAdvanced = createHeadAdvancedSignal();
   const recent = createRecentEvents();
-  const groupCommit = createGroupCommit({
-    db,
-    statements,
-    onCommitted: (written) => {
-      recent.add(written);
-      headAdvanced.notify();
-    },
-  });
+  const onCommitted = (written: RecordedEvent[]) => {
+    recent.add(written);
+    headAdvanced.notify();
+  };
+  // The worker's connection writes; this one reads (WAL: readers never wait for it).
+  const groupCommit = commitInWorker
+    ? createWorkerGroupCommit({ open: { path, synchronous, busyTimeoutMs }, onCommitted })
+    : (() => {
+        const inThread = createGroupCommit({ db, statements, onCommitted });
+        return { ...inThread, drain: async () => inThread.flush(), close: async () => {} };
+      })();
   const subscriptions = new Set<Subscription>();
   let closing: Promise<void> | undefined;
 
@@ -110,7 +120,8 @@ export const createSqliteEventStore = ({
     close: () =>
       (closing ??= (async () => {
         // Appends already accepted still get their durable answer.
-        groupCommit.flush();
+        await groupCommit.drain();
+        await groupCommit.close();
         await Promise.all([...subscriptions].map((subscription) => subscription.close()));
         db.close();
       })()),

@@ -66,10 +66,11 @@ describeWithServer('kafka', startKafka, (kafka) =>
       const before = readStore.liveBuild('history');
       expect(before).toBeDefined();
 
+      // Sends while the rebuild runs, a bounded number: a loaded machine must not let them outrun it forever.
       let traffic = true;
       let duringRebuild = 0;
       const sender = (async () => {
-        for (let i = 300; traffic; i++) {
+        for (let i = 300; traffic && i < 450; i++) {
           await send(i);
           duringRebuild++;
           await sleep(25);
