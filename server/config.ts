@@ -9,7 +9,10 @@ const envSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   CHAT_PROFILE: z.enum(['embedded', 'production']).default('embedded'),
   CHAT_DATA_DIR: z.string().min(1).default('./data'),
-  /** Embedded store: commit appends on a worker thread (default) or on the main thread. */
+  /**
+   * Embedded store: commit appends on a worker thread. Off by default: on this shared 2-core
+   * machine the A/B runs did not show a gain (bench/RESULTS.md, "commit worker").
+   */
   CHAT_COMMIT_IN_WORKER: bool.optional(),
   CHAT_JWT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   CHAT_JWT_AUDIENCE: z.string().min(1).default('chat'),
@@ -93,7 +96,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     host: e.HOST,
     profile: e.CHAT_PROFILE,
     dataDir: e.CHAT_DATA_DIR,
-    commitInWorker: e.CHAT_COMMIT_IN_WORKER ?? true,
+    commitInWorker: e.CHAT_COMMIT_IN_WORKER ?? false,
     jwtSecret: e.CHAT_JWT_SECRET,
     jwtAudience: e.CHAT_JWT_AUDIENCE,
     devLogin: e.CHAT_DEV_LOGIN ?? e.CHAT_PROFILE === 'embedded',
