@@ -150,10 +150,6 @@ export const createDeliveryRouter = ({
         onError(e);
       }
     },
-    /** For typing relays: the members of a chat as the router knows them. */
-    async membersOf(chatId: string): Promise<ChatRoute | null> {
-      return routes.get(chatId) ?? loadRoute(chatId);
-    },
   };
 };
 
