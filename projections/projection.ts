@@ -8,6 +8,11 @@ export type TableSpec = {
   primaryKey: readonly string[];
   /** Secondary indexes, one column list each: one for every query the API makes. */
   indexes?: readonly (readonly string[])[];
+  /**
+   * Columns that are mostly null and only ever looked up by a value: an index leading
+   * with one leaves null rows out (SQLite: a partial index, still used by `col = ?`).
+   */
+  sparse?: readonly string[];
 };
 
 /**

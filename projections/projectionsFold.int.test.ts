@@ -43,7 +43,7 @@ describe('projections are a fold of the log', () => {
           const rebuilt = startReadModels({ store, path: join(temp.dir, 'rebuilt.db') });
           try {
             await rebuilt.projector.waitFor(head);
-            await rebuilt.projector.caughtUp;
+            await rebuilt.ready;
             expect(dump(rebuilt)).toEqual(dump(live));
             // Loaded from scratch without secondary indexes, which were built once it caught up.
             const indexes = rebuilt.readStore.db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'index' AND name LIKE '%\\_\\_%' ESCAPE '\\'").get() as { n: number };

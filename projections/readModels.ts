@@ -1,7 +1,8 @@
 import type { EventStore } from '../event-store/eventStore.ts';
 import { allProjections } from './allProjections.ts';
 import type { Projection } from './projection.ts';
-import { createProjector, projectBatch } from './projector.ts';
+import { createProjector, projectBatch, type ProjectionSink } from './projector.ts';
+import { createBulkLoader } from './sqlite/bulkLoader.ts';
 import { createSqliteQueries } from './sqlite/sqliteQueries.ts';
 import { createSqliteReadStore } from './sqlite/sqliteReadStore.ts';
 
@@ -26,7 +27,9 @@ export type ProjectionStatus = { name: string; version: number; schema_version: 
  */
 export const startReadModels = ({ store, path, projections = allProjections }: { store: EventStore; path: string; projections?: readonly Projection[] }) => {
   const readStore = createSqliteReadStore(path);
-  const projector = createProjector({ store, sink: readStore });
+  // Where batches go: the read store, or a bulk loader while a fresh file loads from 0.
+  let sink: ProjectionSink = readStore;
+  const projector = createProjector({ store, sink: { applyBatch: (batches) => sink.applyBatch(batches) } });
   const byName = new Map(projections.map((p) => [p.name, p]));
 
   const loadingFromScratch: { projection: Projection; build: number }[] = [];
@@ -45,9 +48,26 @@ export const startReadModels = ({ store, path, projections = allProjections }: {
     // Leftovers: outdated builds and rebuilds interrupted by a restart.
     for (const b of builds) if (b.build !== (live?.build ?? readStore.liveBuild(projection.name))) readStore.dropBuild(projection, b.build);
   }
-  // Registered before anyone else waits on caughtUp: indexes exist before the server says ready.
-  void projector.caughtUp.then(() => {
-    for (const { projection, build } of loadingFromScratch) if (readStore.liveBuild(projection.name) === build) readStore.createIndexes(projection, build);
+  // A file that holds nothing but builds loading from 0 is loaded by a worker without syncs
+  // (sqlite/bulkLoader.ts): a crash meanwhile discards the file and it is rebuilt from the log.
+  const fromScratchOnly = readStore.builds().every((b) => loadingFromScratch.some((l) => l.projection.name === b.name && l.build === b.build));
+  const inFile = path !== '' && !path.startsWith(':memory:') && !path.startsWith('file:');
+  const bulk = inFile && loadingFromScratch.length > 0 && fromScratchOnly ? createBulkLoader({ readStore, path }) : undefined;
+  if (bulk) sink = bulk;
+  let loading = bulk !== undefined;
+  let closed = false;
+  // Indexes once caught up, and only then ready. Every live build gets them (IF NOT EXISTS),
+  // not only fresh ones: a build stopped mid-load resumes without them.
+  const ready = projector.caughtUp.then(async () => {
+    if (closed) return;
+    const jobs = projections.flatMap((p) => {
+      const build = readStore.liveBuild(p.name);
+      return build === undefined ? [] : [{ name: p.name, build, tables: p.tables }];
+    });
+    if (bulk) await bulk.finish(jobs);
+    else for (const job of jobs) readStore.createIndexes(job, job.build);
+    sink = readStore;
+    loading = false;
   });
   projector.start();
 
@@ -62,6 +82,8 @@ export const startReadModels = ({ store, path, projections = allProjections }: {
   const rebuild = (name: string, onProgress: (p: RebuildProgress) => void = () => {}): Promise<RebuildProgress> => {
     const projection = byName.get(name);
     if (!projection) return Promise.reject(new Error(`no projection ${name}`));
+    // A fresh file loads from a worker's connection until ready: a rebuild beside it waits.
+    if (loading) return ready.then(() => rebuild(name, onProgress));
     if (rebuilds.get(name)?.state === 'running') return Promise.reject(new Error(`${name} is already being rebuilt`));
     const build = readStore.createBuild(projection);
     const member = { projection, build, checkpoint: 0n };
@@ -115,7 +137,8 @@ export const startReadModels = ({ store, path, projections = allProjections }: {
     readStore,
     projector,
     queries: createSqliteQueries(readStore),
-    ready: projector.caughtUp,
+    /** Caught up once, with every secondary index. */
+    ready,
     /** In one process every chat's writes are in one log: wait for the projector to reach its head. */
     fresh: async (_chatId: string | undefined, timeoutMs: number) => projector.waitFor(await store.headPosition(), timeoutMs),
     projected: (_chatId: string, position: bigint, timeoutMs: number) => projector.waitFor(position, timeoutMs),
@@ -132,6 +155,9 @@ export const startReadModels = ({ store, path, projections = allProjections }: {
       // An unfinished rebuild is abandoned; its build is dropped at the next start.
       await Promise.all([...rebuildSubscriptions].map((s) => s.close()));
       await projector.stop();
+      // A load stopped midway keeps what it committed: the worker stops, the file is synced.
+      await bulk?.finish([]);
+      closed = true;
       readStore.close();
     },
   };

@@ -27,7 +27,7 @@ const timer = setInterval(() => {
 }, 1_000);
 await readModels.projector.waitFor(head, 60 * 60_000);
 // A read model loaded from scratch gets its secondary indexes once caught up: that is part of the replay.
-await readModels.projector.caughtUp;
+await readModels.ready;
 const seconds = (performance.now() - started) / 1_000;
 clearInterval(timer);
 await readModels.stop();

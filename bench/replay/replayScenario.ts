@@ -95,6 +95,7 @@ const runPass = (eventsPath: string, dir: string, which: string): Promise<Replay
       rmSync(readModelsPath, { force: true });
       rmSync(`${readModelsPath}-wal`, { force: true });
       rmSync(`${readModelsPath}-shm`, { force: true });
+      rmSync(`${readModelsPath}.bulk-load`, { force: true });
     });
   });
 
@@ -151,7 +152,7 @@ export const runReplayScenario = async (argv: readonly string[]): Promise<Replay
         per_chat: perChat,
         passes,
         log: 'bench/history/generateHistory.ts: ChatCreated + MessageSent, half direct chats, half groups of 3–5, chats interleaved in rounds; written straight into the SQLite event store with no projections running',
-        method: 'per pass: a fresh process (bench/replay/replayChild.ts) opens events.db and startReadModels on a new read-model database with the pass’s projections; timed from start to projector.position() = head',
+        method: 'per pass: a fresh process (bench/replay/replayChild.ts) opens events.db and startReadModels on a new read-model database with the pass’s projections; timed from start until the projector has reached the head and the read models are ready (secondary indexes built)',
       },
       generation: { events: generated.events, seconds: round(genSeconds, 1), events_per_s: Math.round(generated.events / genSeconds), events_db_bytes: fileSize(eventsPath) },
       passes: results,

@@ -14,13 +14,21 @@ export type EventRow = {
 
 export const EVENT_COLUMNS = 'position, stream_name, revision, event_id, type, data, metadata, recorded_at';
 
-export const toRecordedEvent = (row: EventRow): RecordedEvent => ({
-  id: row.event_id,
-  type: row.type,
-  data: JSON.parse(row.data) as unknown,
-  metadata: JSON.parse(row.metadata) as Record<string, unknown>,
-  streamName: row.stream_name,
-  revision: row.revision,
-  position: row.position,
-  recordedAt: new Date(Number(row.recorded_at)),
+/**
+ * A row read with `.raw()` for a RecordedEvent: no per-row object with eight named
+ * properties to build, which is much of the cost of reading the log. Metadata `{}` (almost
+ * every event) comes back as NULL and the time as a double: two JS values fewer to make.
+ */
+export const EVENT_TUPLE_COLUMNS = "position, stream_name, revision, event_id, type, data, nullif(metadata, '{}'), CAST(recorded_at AS REAL)";
+export type EventTuple = [position: bigint, streamName: string, revision: bigint, eventId: string, type: string, data: string, metadata: string | null, recordedAt: number];
+
+export const toRecordedEvent = (row: EventTuple): RecordedEvent => ({
+  id: row[3],
+  type: row[4],
+  data: JSON.parse(row[5]) as unknown,
+  metadata: row[6] === null ? {} : (JSON.parse(row[6]) as Record<string, unknown>),
+  streamName: row[1],
+  revision: row[2],
+  position: row[0],
+  recordedAt: new Date(row[7]),
 });

@@ -14,7 +14,7 @@ export const readStream = (
     // Forwards from 'end' starts past the last event: nothing to read.
     if (fromRevision === 'end') return [];
     const from = fromRevision === undefined || fromRevision === 'start' ? 0n : fromRevision;
-    return statements.readStreamForwards.all(streamName, from, limit).map(toRecordedEvent);
+    return statements.readStreamForwardsTuples.all(streamName, from, limit).map(toRecordedEvent);
   }
   const from =
     fromRevision === undefined || fromRevision === 'end' ? MAX_INT64 : fromRevision === 'start' ? 0n : fromRevision;

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { EVENT_COLUMNS, type EventRow } from './eventRow.ts';
+import { EVENT_COLUMNS, EVENT_TUPLE_COLUMNS, type EventRow, type EventTuple } from './eventRow.ts';
 
 /** Largest SQLite integer: stands for "no upper bound" in revision ranges. */
 export const MAX_INT64 = 9_223_372_036_854_775_807n;
@@ -40,16 +40,25 @@ export const prepareStatements = (db: Database) => ({
   /** max(rowid) is answered from the b-tree's right edge, not a scan. */
   headPosition: db.prepare<[], bigint | null>('SELECT max(position) FROM events').pluck(),
 
+  /** Rows as objects: the append path compares stored ids with them. */
   readStreamForwards: db.prepare<[string, bigint, number], EventRow>(
     `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_name = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`,
   ),
-  readStreamBackwards: db.prepare<[string, bigint, number], EventRow>(
-    `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_name = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
-  ),
-  readAllAfter: db.prepare<[bigint, number], EventRow>(
-    `SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`,
-  ),
-  readEventById: db.prepare<[string], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE event_id = ?`),
+  // The reads that become RecordedEvents return tuples (`.raw()`): see EventTuple.
+  readStreamForwardsTuples: db
+    .prepare<[string, bigint, number], EventTuple>(
+      `SELECT ${EVENT_TUPLE_COLUMNS} FROM events WHERE stream_name = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`,
+    )
+    .raw(),
+  readStreamBackwards: db
+    .prepare<[string, bigint, number], EventTuple>(
+      `SELECT ${EVENT_TUPLE_COLUMNS} FROM events WHERE stream_name = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
+    )
+    .raw(),
+  readAllAfter: db
+    .prepare<[bigint, number], EventTuple>(`SELECT ${EVENT_TUPLE_COLUMNS} FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`)
+    .raw(),
+  readEventById: db.prepare<[string], EventTuple>(`SELECT ${EVENT_TUPLE_COLUMNS} FROM events WHERE event_id = ?`).raw(),
 });
 
 export type Statements = ReturnType<typeof prepareStatements>;

@@ -25,6 +25,8 @@ export const historyProjection: Projection = {
       primaryKey: ['chat_id', 'seq'],
       // by id (edits, receipts, media access); own messages after a seq (unread counts)
       indexes: [['message_id'], ['chat_id', 'sender_id', 'seq'], ['media_id']],
+      // Most messages have no media: their rows stay out of the media_id index.
+      sparse: ['media_id'],
     },
     reactions: {
       columns: { chat_id: 'text', seq: 'integer', emoji: 'text', user_id: 'text' },

@@ -1,10 +1,12 @@
 import Database from 'better-sqlite3';
+import { discardUnfinishedBulkLoad } from './bulkLoad.ts';
 
 /**
  * Read models are rebuildable from the log and their checkpoint commits with their
  * writes, so synchronous=NORMAL is enough: a lost tail is re-projected from the checkpoint.
  */
 export const openReadDatabase = (path: string) => {
+  discardUnfinishedBulkLoad(path);
   const db = new Database(path, { timeout: 5_000 });
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');

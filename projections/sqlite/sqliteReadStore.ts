@@ -2,8 +2,9 @@ import type { Database } from 'better-sqlite3';
 import type { Projection } from '../projection.ts';
 import type { Write } from '../write.ts';
 import { openReadDatabase } from './openReadDatabase.ts';
+import { createIndexes } from './createIndexes.ts';
 import { dropDdl, indexDdl, physicalTable, tableDdl } from './tableDdl.ts';
-import { createWriteStatements } from './writeStatements.ts';
+import { createTableWriter, type TableWriter } from './writeStatements.ts';
 
 export type BuildState = 'building' | 'live' | 'retired';
 export type BuildInfo = { name: string; build: number; schemaVersion: number; checkpoint: bigint; state: BuildState };
@@ -19,7 +20,6 @@ export type BuildBatch = { name: string; build: number; writes: readonly Write[]
  */
 export const createSqliteReadStore = (path: string) => {
   const db: Database = openReadDatabase(path);
-  const runWrite = createWriteStatements(db);
   const selectBuilds = db.prepare('SELECT name, build, schema_version, checkpoint, state FROM projection_builds ORDER BY name, build');
   const insertBuild = db.prepare("INSERT INTO projection_builds (name, build, schema_version, checkpoint, state) VALUES (?, ?, ?, 0, 'building')");
   const setCheckpoint = db.prepare('UPDATE projection_builds SET checkpoint = ? WHERE name = ? AND build = ?');
@@ -44,9 +44,23 @@ export const createSqliteReadStore = (path: string) => {
   };
   refreshLive();
 
+  /** Table writers per build (`<name>_<build>`), then per logical table. */
+  const writers = new Map<string, Map<string, TableWriter>>();
+  const writersOf = (name: string, build: number) => {
+    const key = physicalTable(name, build, '');
+    let tables = writers.get(key);
+    if (!tables) writers.set(key, (tables = new Map()));
+    return tables;
+  };
+
   const applyBatch = db.transaction((batches: readonly BuildBatch[]) => {
     for (const { name, build, writes, checkpoint } of batches) {
-      for (const write of writes) runWrite(physicalTable(name, build, write.table), write);
+      const tables = writersOf(name, build);
+      for (const write of writes) {
+        let run = tables.get(write.table);
+        if (!run) tables.set(write.table, (run = createTableWriter(db, physicalTable(name, build, write.table))));
+        run(write);
+      }
       setCheckpoint.run(checkpoint, name, build);
     }
   });
@@ -80,9 +94,9 @@ export const createSqliteReadStore = (path: string) => {
       return build;
     },
 
-    createIndexes(projection: Projection, build: number) {
-      for (const [table, spec] of Object.entries(projection.tables))
-        if (spec.indexes?.length) db.exec(indexDdl(physicalTable(projection.name, build, table), spec));
+    /** The build's secondary indexes, if not there yet. */
+    createIndexes(projection: Pick<Projection, 'name' | 'tables'>, build: number) {
+      createIndexes(db, projection.name, build, projection.tables);
     },
 
     /** Switch reads to this build; the previous live one is retired (kept until dropped). */
@@ -99,6 +113,7 @@ export const createSqliteReadStore = (path: string) => {
         for (const table of Object.keys(projection.tables)) db.exec(dropDdl(physicalTable(projection.name, build, table)));
         deleteBuild.run(projection.name, build);
       })();
+      writers.delete(physicalTable(projection.name, build, ''));
       refreshLive();
     },
 

@@ -15,7 +15,11 @@ export const tableDdl = (physical: string, spec: TableSpec): string => {
 /** The secondary indexes of a table: built with it, or once after a bulk load (cheaper than row by row). */
 export const indexDdl = (physical: string, spec: TableSpec): string =>
   (spec.indexes ?? [])
-    .map((cols) => `CREATE INDEX IF NOT EXISTS ${quote(`${physical}__${cols.join('_')}`)} ON ${quote(physical)} (${cols.map(quote).join(', ')})`)
+    .map((cols) => {
+      const lead = cols[0]!;
+      const where = spec.sparse?.includes(lead) ? ` WHERE ${quote(lead)} IS NOT NULL` : '';
+      return `CREATE INDEX IF NOT EXISTS ${quote(`${physical}__${cols.join('_')}`)} ON ${quote(physical)} (${cols.map(quote).join(', ')})${where}`;
+    })
     .join(';\n');
 
 export const dropDdl = (physical: string) => `DROP TABLE IF EXISTS ${quote(physical)}`;
