@@ -21,6 +21,7 @@ COPY read-api ./read-api
 COPY gateway ./gateway
 COPY kv ./kv
 COPY bus ./bus
+COPY workers ./workers
 COPY server ./server
 COPY scripts ./scripts
 RUN mkdir -p /data && chown node:node /data

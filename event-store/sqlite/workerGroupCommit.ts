@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { startTsWorker } from '../../workers/startTsWorker.ts';
 import type { AppendResult, RecordedEvent } from '../eventStore.ts';
 import type { AppendRequest } from './appendRequest.ts';
 import type { CommitBatchDone, CommitWorkerOpen } from './commitWorkerProtocol.ts';
@@ -14,10 +14,7 @@ type Pending = { resolve: (r: AppendResult) => void; reject: (e: unknown) => voi
  * over. Batches go to the worker one at a time, so log order = request order.
  */
 export const createWorkerGroupCommit = ({ open, onCommitted }: { open: CommitWorkerOpen; onCommitted: (written: RecordedEvent[]) => void }) => {
-  const worker = new Worker(new URL('./runTsWorker.mjs', import.meta.url), {
-    workerData: { ...open, entry: new URL('./commitWorker.ts', import.meta.url).href },
-  });
-  worker.unref();
+  const worker = startTsWorker(new URL('./commitWorker.ts', import.meta.url), open);
   let queue: { request: AppendRequest; pending: Pending }[] = [];
   let scheduled: NodeJS.Immediate | undefined;
   let nextId = 0;

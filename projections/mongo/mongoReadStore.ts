@@ -138,6 +138,17 @@ export const createMongoReadStore = async ({ url, dbName, client: given }: { url
   /** Table specs per `<name>_<build>`, from the builds collection. */
   const specs = new Map<string, Record<string, TableSpec>>();
 
+  // FerretDB 1.24 can lose one of two concurrent updates of one document (read, modify,
+  // replace): a checkpoint save once undid markLive under load. Build documents are
+  // therefore written one at a time, by `_id` (the only filter it pushes down).
+  let buildWrites: Promise<unknown> = Promise.resolve();
+  const serially = <T>(write: () => Promise<T>): Promise<T> => {
+    const done = buildWrites.then(write);
+    buildWrites = done.catch(() => {});
+    return done;
+  };
+  const buildId = (name: string, build: number) => `${name}_${build}`;
+
   const buildDocs = () => buildsCollection.find({}).sort({ name: 1, build: 1 }).toArray();
 
   const builds = async (): Promise<BuildInfo[]> =>
@@ -201,15 +212,15 @@ export const createMongoReadStore = async ({ url, dbName, client: given }: { url
       const existing = (await builds()).filter((b) => b.name === projection.name).map((b) => b.build);
       const build = Math.max(0, ...existing) + 1;
       // The build document first: a crash after it leaves a `building` build, dropped at the next start.
-      await buildsCollection.insertOne({
-        _id: `${projection.name}_${build}`,
+      await serially(() => buildsCollection.insertOne({
+        _id: buildId(projection.name, build),
         name: projection.name,
         build,
         schema_version: projection.version,
         checkpoint: 0,
         state: 'building',
         tables: JSON.stringify(projection.tables),
-      });
+      }));
       specs.set(`${projection.name}_${build}`, projection.tables);
       for (const [table, spec] of Object.entries(projection.tables))
         await db.collection(physicalTable(projection.name, build, table)).createIndex(indexOf(spec.primaryKey), { unique: true, name: 'pk' });
@@ -226,8 +237,10 @@ export const createMongoReadStore = async ({ url, dbName, client: given }: { url
      * are retired; between the two, readers take the highest live build, i.e. the new one.
      */
     async markLive(name: string, build: number) {
-      await buildsCollection.updateOne({ name, build }, { $set: { state: 'live' } });
-      await buildsCollection.updateMany({ name, state: 'live', build: { $ne: build } }, { $set: { state: 'retired' } });
+      await serially(async () => {
+        await buildsCollection.updateOne({ _id: buildId(name, build) }, { $set: { state: 'live' } });
+        await buildsCollection.updateMany({ name, state: 'live', build: { $ne: build } }, { $set: { state: 'retired' } });
+      });
       await refresh();
     },
 
@@ -236,7 +249,7 @@ export const createMongoReadStore = async ({ url, dbName, client: given }: { url
         const physical = physicalTable(projection.name, build, table);
         if ((await db.listCollections({ name: physical }, { nameOnly: true }).toArray()).length > 0) await db.dropCollection(physical);
       }
-      await buildsCollection.deleteOne({ name: projection.name, build });
+      await serially(() => buildsCollection.deleteOne({ _id: buildId(projection.name, build) }));
       specs.delete(`${projection.name}_${build}`);
       await refresh();
     },
@@ -260,8 +273,12 @@ export const createMongoReadStore = async ({ url, dbName, client: given }: { url
         }
       }
       await Promise.all([...perCollection].map(([physical, ops]) => db.collection(physical).bulkWrite(ops, { ordered: true })));
-      await Promise.all(
-        batches.map(({ name, build, checkpoint }) => buildsCollection.updateOne({ name, build }, { $set: { checkpoint: checkpointValue(checkpoint) } })),
+      await serially(() =>
+        Promise.all(
+          batches.map(({ name, build, checkpoint }) =>
+            buildsCollection.updateOne({ _id: buildId(name, build) }, { $set: { checkpoint: checkpointValue(checkpoint) } }),
+          ),
+        ),
       );
     },
 

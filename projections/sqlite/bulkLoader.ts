@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startTsWorker } from '../../workers/startTsWorker.ts';
 import type { TableSpec } from '../projection.ts';
 import { createBatchEncoder, transferList } from './batchCodec.ts';
 import { markBulkLoad, unmarkBulkLoad } from './bulkLoad.ts';
@@ -40,10 +41,7 @@ export const createBulkLoader = ({ readStore, path, minWrites = 1_000 }: { readS
 
   const start = () => {
     markBulkLoad(path); // before the worker can write anything unsynced
-    worker = new Worker(new URL('./runTsWorker.mjs', import.meta.url), {
-      workerData: { path, entry: new URL('./bulkLoadWorker.ts', import.meta.url).href },
-    });
-    worker.unref();
+    worker = startTsWorker(new URL('./bulkLoadWorker.ts', import.meta.url), { path });
     worker.on('message', (m: FromBulkLoadWorker) => {
       if (m.type === 'ready') ready = true;
       else if (m.type === 'committed') {
