@@ -18,8 +18,8 @@ export type CommandContext = {
   sendRate?: SendLimiter;
 };
 
-/** Takes one send token of the user or throws `rate_limited`. */
-export type SendLimiter = { take(userId: string): void | Promise<void> };
+/** Takes one send token of the user or throws `rate_limited`; `refund` gives one back (a repeat was answered). */
+export type SendLimiter = { take(userId: string): void | Promise<void>; refund?(userId: string): void };
 
 export type CommandOptions = BatchingOptions & {
   now?: () => string;

@@ -64,9 +64,11 @@ const answerRepeat = (original: MessageSent['data'], chatId: string, input: Send
 };
 
 /**
- * Send: dedup by (sender, client_msg_id) against the store's permanent unique key, then
- * decide on the cached chat state and append. A concurrent identical send that loses
- * the race meets the unique key and is answered as a repeat.
+ * Send: decide on the cached chat state and append, with the message id derived from
+ * (sender, client_msg_id). The store's permanent unique key on that id is the dedup: a
+ * repeat fails the append with a duplicate id and is answered from the stored original,
+ * so a first send costs no lookup. Repeats never count against the rate limit: a token
+ * taken by one is given back, and a sender out of tokens is still answered a repeat.
  */
 export const sendMessage =
   (ctx: CommandContext) =>
@@ -75,17 +77,32 @@ export const sendMessage =
     if (!isValidId(input.clientMsgId)) throw badRequest('invalid client_msg_id');
     const chatId = chatIdOf(input);
     const messageId = messageIdFor(input.senderId, input.clientMsgId);
-
-    // The second round only happens after losing a race with the same send, which the lookup then finds.
-    for (let round = 0; ; round++) {
+    const storedRepeat = async () => {
       const stored = await ctx.store.readEventById(messageId);
-      if (stored) return answerRepeat(stored.data as MessageSent['data'], chatId, input, stored.position);
-      // Repeats are answered above without counting against the rate limit.
-      if (round === 0) {
-        const taken = ctx.sendRate?.take(input.senderId);
-        if (taken) await taken;
-      }
+      return stored ? answerRepeat(stored.data as MessageSent['data'], chatId, input, stored.position) : undefined;
+    };
 
+    if (ctx.sendRate) {
+      try {
+        const taken = ctx.sendRate.take(input.senderId);
+        if (taken) await taken;
+      } catch (limited) {
+        const repeat = await storedRepeat();
+        if (repeat) return repeat;
+        throw limited;
+      }
+    }
+
+    // A second round only follows a duplicate id: the original is then found (or a racing
+    // identical send just failed before it was stored, and the append is tried again).
+    for (let round = 0; ; round++) {
+      if (round > 0) {
+        const repeat = await storedRepeat();
+        if (repeat) {
+          ctx.sendRate?.refund?.(input.senderId);
+          return repeat;
+        }
+      }
       let replyTo: SendMessage['data']['replyTo'];
       if (input.replyTo !== undefined) {
         const target = await findMessage(ctx.store, input.replyTo);
@@ -112,7 +129,7 @@ export const sendMessage =
         const sent = events.find((e): e is MessageSent => e.type === 'MessageSent')!;
         return ackOf(sent.data, false, position);
       } catch (e) {
-        if (isDuplicateEventId(e) && round < 2) continue; // lost a race with the same send: answer as a repeat
+        if (isDuplicateEventId(e) && round < 2) continue; // a repeat, or a race with the same send
         throw e;
       }
     }

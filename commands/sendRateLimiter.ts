@@ -25,5 +25,10 @@ export const createSendRateLimiter = ({ perSecond, burst }: RateLimit, now: () =
       buckets.set(userId, { tokens: tokens - 1, at: t });
       if (buckets.size > 100_000) forgetFull(t);
     },
+    /** Gives back a token taken by a send that turned out to be a repeat. */
+    refund(userId: string): void {
+      const b = buckets.get(userId);
+      if (b) b.tokens = Math.min(burst, b.tokens + 1);
+    },
   };
 };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** User ids, chat ids, client message ids: 1 to 64 characters of [A-Za-z0-9_.:-] (protocol section 1). */
 export const ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -13,7 +13,11 @@ export const EVENT_NAMESPACE = 'b3a8b1f4-52c9-4f43-8a43-3c2e9d1d7c21';
 const uuidv5 = (namespace: string) => {
   const ns = Buffer.from(namespace.replaceAll('-', ''), 'hex');
   return (name: string): string => {
-    const h = createHash('sha1').update(ns).update(name, 'utf8').digest();
+    const input = Buffer.allocUnsafe(16 + Buffer.byteLength(name));
+    ns.copy(input);
+    input.write(name, 16);
+    // One-shot hash: no Hash object per call.
+    const h = hash('sha1', input, 'buffer') as unknown as Buffer;
     h[6] = (h[6]! & 0x0f) | 0x50;
     h[8] = (h[8]! & 0x3f) | 0x80;
     const x = h.toString('hex', 0, 16);
@@ -32,8 +36,18 @@ export const messageIdFor = (senderId: string, clientMsgId: string): string => m
 /** Other events get an id fixed by where they land, so a blind retry of an append is idempotent. */
 export const eventIdAt = (streamName: string, revision: bigint): string => eventUuid(`${streamName}@${revision}`);
 
+/** Direct chat ids of recent pairs: every send to a user hashes the pair, most pairs send again soon. */
+const directChatIds = new Map<string, string>();
+const DIRECT_CHAT_ID_CACHE = 10_000;
+
 /** One direct chat per unordered pair of users. Hashed: ids may contain the separator. */
 export const directChatIdFor = (a: string, b: string): string => {
-  const [x, y] = a < b ? [a, b] : [b, a];
-  return `dm-${createHash('sha256').update(`${x}\n${y}`).digest('hex').slice(0, 40)}`;
+  const pair = a < b ? `${a}\n${b}` : `${b}\n${a}`;
+  let id = directChatIds.get(pair);
+  if (id === undefined) {
+    id = `dm-${hash('sha256', pair).slice(0, 40)}`;
+    if (directChatIds.size >= DIRECT_CHAT_ID_CACHE) directChatIds.delete(directChatIds.keys().next().value!);
+    directChatIds.set(pair, id);
+  }
+  return id;
 };

@@ -25,13 +25,18 @@ const dump = (readModels: ReadModels) =>
  * every projection is a fold of the log.
  */
 describe('projections are a fold of the log', () => {
-  it('incremental read models equal a rebuild from position 0', async () => {
+  // The worker variant starts a thread per run (≈ 0.3 s): fewer runs.
+  it.each([
+    ['on the main thread', false, Math.max(50, Math.floor(propertyRuns / 4))],
+    ['by a writer thread', true, Math.max(10, Math.floor(propertyRuns / 50))],
+  ] as const)('incremental read models written %s equal a rebuild from position 0', async (_mode, writeInWorker, numRuns) => {
     await fc.assert(
       fc.asyncProperty(fc.array(chatOp, { minLength: 1, maxLength: 40 }), async (ops) => {
         const temp = tempEventStore();
         const store = temp.open();
-        const live = startReadModels({ store, path: join(temp.dir, 'live.db') });
+        const live = startReadModels({ store, path: join(temp.dir, 'live.db'), writeInWorker });
         try {
+          await live.ready;
           const commands = createCommands(store);
           const { chatId } = await commands.createGroup({ creatorId: 'ann', name: 'g', memberIds: ['bob', 'cat'] });
           const sent: string[] = [];
@@ -49,6 +54,7 @@ describe('projections are a fold of the log', () => {
             const indexes = rebuilt.readStore.db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'index' AND name LIKE '%\\_\\_%' ESCAPE '\\'").get() as { n: number };
             expect(indexes.n).toBe(allProjections.flatMap((p) => Object.values(p.tables).flatMap((t) => t.indexes ?? [])).length);
             for (const s of await live.status()) expect(s.checkpoint).toBe(head);
+            expect(live.writesOnWorker()).toBe(writeInWorker);
           } finally {
             await rebuilt.stop();
           }
@@ -58,7 +64,7 @@ describe('projections are a fold of the log', () => {
           temp.cleanup();
         }
       }),
-      { numRuns: Math.max(50, Math.floor(propertyRuns / 4)) },
+      { numRuns },
     );
-  });
+  }, 120_000);
 });

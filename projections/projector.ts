@@ -53,6 +53,7 @@ export const createProjector = ({
 }) => {
   const members = new Map<string, Member>();
   let position = -1n; // nothing applied yet
+  let handed = -1n; // the last event handed to the sink (committed or not)
   let subscription: Subscription | undefined;
   let stopped = false;
   let waiters: { position: bigint; resolve: () => void }[] = [];
@@ -86,6 +87,7 @@ export const createProjector = ({
     const batches = [...members.values()].map((m) => projectBatch(m, events));
     const last = events.at(-1)!.position;
     const done = sink.applyBatch(batches);
+    handed = last;
     for (const b of batches) {
       const m = members.get(b.name)!;
       if (b.checkpoint > m.checkpoint) m.checkpoint = b.checkpoint;
@@ -127,6 +129,7 @@ export const createProjector = ({
       if (current.failed) error ??= current.error;
       // Re-project what was handed over but not committed.
       for (const m of members.values()) m.checkpoint = m.committed;
+      handed = position;
       if (stopped) return;
       if (error === undefined) continue;
       onError(error);
@@ -141,7 +144,8 @@ export const createProjector = ({
   return {
     /** Joins a build to the live set. Its checkpoint must not be behind the projector's position. */
     add(projection: Projection, build: number, checkpoint: bigint) {
-      if (running && checkpoint < position) throw new Error(`${projection.name}@${build} at ${checkpoint} is behind the projector at ${position}`);
+      const from = handed > position ? handed : position;
+      if (running && checkpoint < from) throw new Error(`${projection.name}@${build} at ${checkpoint} is behind the projector at ${from}`);
       members.set(projection.name, { projection, build, checkpoint, committed: checkpoint });
     },
     remove(name: string) {
@@ -155,6 +159,13 @@ export const createProjector = ({
     caughtUp,
     /** The log position every live build has applied (-1n before it started). */
     position: () => position,
+    /**
+     * The last position handed to the sink, committed or not: a build joining with `add`
+     * must have applied at least this far, since later batches start after it.
+     */
+    handed: () => (handed > position ? handed : position),
+    /** Resolves once every batch handed over so far has committed (or failed). */
+    settled: () => settled(),
     /** Resolves once every live build has applied the log up to `target`; rejects after `timeoutMs`. */
     waitFor(target: bigint, timeoutMs = 5_000): Promise<void> {
       if (target <= position) return Promise.resolve();

@@ -3,6 +3,7 @@ import { allProjections } from './allProjections.ts';
 import type { Projection } from './projection.ts';
 import { createProjector, projectBatch, type ProjectionSink } from './projector.ts';
 import { createBulkLoader } from './sqlite/bulkLoader.ts';
+import { createLiveWriter } from './sqlite/liveWriter.ts';
 import { createSqliteQueries } from './sqlite/sqliteQueries.ts';
 import { createSqliteReadStore } from './sqlite/sqliteReadStore.ts';
 
@@ -25,10 +26,23 @@ export type ProjectionStatus = { name: string; version: number; schema_version: 
  * build has another schema version (or none) gets a fresh build from position 0;
  * reads wait for it like for any lag.
  */
-export const startReadModels = ({ store, path, projections = allProjections }: { store: EventStore; path: string; projections?: readonly Projection[] }) => {
+export const startReadModels = ({
+  store,
+  path,
+  projections = allProjections,
+  writeInWorker = false,
+}: {
+  store: EventStore;
+  path: string;
+  projections?: readonly Projection[];
+  /** Live batches are written by a worker thread (sqlite/liveWriter.ts); files only. */
+  writeInWorker?: boolean;
+}) => {
   const readStore = createSqliteReadStore(path);
-  // Where batches go: the read store, or a bulk loader while a fresh file loads from 0.
-  let sink: ProjectionSink = readStore;
+  const inFile = path !== '' && !path.startsWith(':memory:') && !path.startsWith('file:');
+  const live = writeInWorker && inFile ? createLiveWriter({ readStore, path }) : undefined;
+  // Where batches go: the read store or its writer thread, or a bulk loader while a fresh file loads from 0.
+  let sink: ProjectionSink = live ?? readStore;
   const projector = createProjector({ store, sink: { applyBatch: (batches) => sink.applyBatch(batches) } });
   const byName = new Map(projections.map((p) => [p.name, p]));
 
@@ -51,7 +65,6 @@ export const startReadModels = ({ store, path, projections = allProjections }: {
   // A file that holds nothing but builds loading from 0 is loaded by a worker without syncs
   // (sqlite/bulkLoader.ts): a crash meanwhile discards the file and it is rebuilt from the log.
   const fromScratchOnly = readStore.builds().every((b) => loadingFromScratch.some((l) => l.projection.name === b.name && l.build === b.build));
-  const inFile = path !== '' && !path.startsWith(':memory:') && !path.startsWith('file:');
   const bulk = inFile && loadingFromScratch.length > 0 && fromScratchOnly ? createBulkLoader({ readStore, path }) : undefined;
   if (bulk) sink = bulk;
   let loading = bulk !== undefined;
@@ -66,7 +79,8 @@ export const startReadModels = ({ store, path, projections = allProjections }: {
     });
     if (bulk) await bulk.finish(jobs);
     else for (const job of jobs) readStore.createIndexes(job, job.build);
-    sink = readStore;
+    await live?.up;
+    sink = live ?? readStore;
     loading = false;
   });
   projector.start();
@@ -94,16 +108,20 @@ export const startReadModels = ({ store, path, projections = allProjections }: {
     return new Promise((resolve, reject) => {
       let switched = false;
       const switchIfCaughtUp = () => {
-        if (switched || member.checkpoint < projector.position()) return;
+        // Past every batch the projector has handed over (committed or not): its next one starts after them.
+        if (switched || member.checkpoint < projector.handed()) return;
         switched = true;
         const old = readStore.liveBuild(name);
         projector.add(projection, build, member.checkpoint);
         readStore.markLive(name, build);
-        if (old !== undefined) readStore.dropBuild(projection, old);
         progress.state = 'live';
-        onProgress(progress);
         void subscription.close();
-        resolve(progress);
+        // Batches already handed over may still write into the old build: drop it once they committed.
+        const dropOld = () => old !== undefined && !closed && readStore.dropBuild(projection, old);
+        void projector.settled().then(dropOld, dropOld).then(() => {
+          onProgress(progress);
+          resolve(progress);
+        }, reject);
       };
       const subscription = store.subscribeToAll({
         after: 'start',
@@ -137,13 +155,15 @@ export const startReadModels = ({ store, path, projections = allProjections }: {
     readStore,
     projector,
     queries: createSqliteQueries(readStore),
-    /** Caught up once, with every secondary index. */
+    /** Caught up once, with every secondary index (and the writer thread up, if any). */
     ready,
     /** In one process every chat's writes are in one log: wait for the projector to reach its head. */
     fresh: async (_chatId: string | undefined, timeoutMs: number) => projector.waitFor(await store.headPosition(), timeoutMs),
     projected: (_chatId: string, position: bigint, timeoutMs: number) => projector.waitFor(position, timeoutMs),
     rebuild,
     rebuilds: () => [...rebuilds.values()],
+    /** Live batches are written by the writer thread now (not by the main thread). */
+    writesOnWorker: () => live !== undefined && sink === live && live.onWorker(),
     async status(): Promise<ProjectionStatus[]> {
       const head = await store.headPosition();
       return readStore.builds().map((b) => {
@@ -157,6 +177,7 @@ export const startReadModels = ({ store, path, projections = allProjections }: {
       await projector.stop();
       // A load stopped midway keeps what it committed: the worker stops, the file is synced.
       await bulk?.finish([]);
+      await live?.close();
       closed = true;
       readStore.close();
     },

@@ -29,10 +29,6 @@ const SMALL = ['u1', 'u2', 'u3'];
 const BULK_SENDS = 20_000;
 
 let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(() => server?.stop());
 
 type Run = { code: number | null; stdout: string; stderr: string; ms: number };
 /** `chatctl` in a child process, as an operator runs it (the server answers from this process meanwhile). */
@@ -67,256 +63,273 @@ const liveVersion = async (name: string) => {
   return rows[0]!.version;
 };
 
-describe('online rebuild while sends continue', () => {
-  it('switches every projection to a new build; reads never fail, never miss an acked write, and end exact', async () => {
-    const startedAt = performance.now();
-    const random = (() => {
-      let seed = 7;
-      return () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
-    })();
-    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+const modes = [
+  ['read models written on the main thread', {}],
+  ['read models written by a worker thread', { CHAT_PROJECT_IN_WORKER: '1' }],
+] as const;
 
-    // ------------------------------------------------------------ the world as the acks tell it
-    type Ack = { chatId: string; seq: number; messageId: string; senderId: string; clientMsgId: string; content: string };
-    const acks = new Map<string, Ack[]>(); // chat → acks
-    const lastAcked = new Map<string, number>(); // chat → highest acked seq
-    const reads = new Map<string, number>(); // `${chat}|${user}` → highest acked read watermark
-    const members = new Map<string, readonly string[]>();
-    const chatsOf = (userId: string) => [...members].filter(([, m]) => m.includes(userId)).map(([c]) => c);
-    const recordAck = (a: Ack) => {
-      acks.set(a.chatId, [...(acks.get(a.chatId) ?? []), a]);
-      lastAcked.set(a.chatId, Math.max(lastAcked.get(a.chatId) ?? 0, a.seq));
-    };
-    const recordRead = (chatId: string, userId: string, seq: number) => reads.set(`${chatId}|${userId}`, Math.max(reads.get(`${chatId}|${userId}`) ?? 0, seq));
-
-    // ------------------------------------------------------------ history
-    const big = await server.call('u0', 'POST', '/v1/groups', { name: 'all', member_ids: [...USERS.slice(1), ...BIG_EXTRA] });
-    const small = await server.call('u1', 'POST', '/v1/groups', { name: 'few', member_ids: SMALL.slice(1) });
-    expect([big.status, small.status]).toEqual([201, 201]);
-    const bigId: string = big.body.chat_id;
-    const smallId: string = small.body.chat_id;
-    members.set(bigId, [...USERS, ...BIG_EXTRA]).set(smallId, SMALL);
-    for (const a of USERS) for (const b of USERS) if (a < b) members.set(directChatIdFor(a, b), [a, b]);
-
-    let n = 0;
-    /** One random send over REST: direct or to a group of the sender. */
-    const sendOne = async (prefix: string) => {
-      const senderId = pick(USERS);
-      const clientMsgId = `${prefix}${n++}`;
-      const content = `${senderId}:${clientMsgId}`;
-      const roll = random();
-      const r =
-        roll < 0.3
-          ? await server.call(senderId, 'POST', `/v1/groups/${SMALL.includes(senderId) && roll < 0.1 ? smallId : bigId}/messages`, { message_type: 'text', content, client_msg_id: clientMsgId })
-          : await server.call(senderId, 'POST', '/v1/messages', { receiver_id: pick(USERS.filter((u) => u !== senderId)), message_type: 'text', content, client_msg_id: clientMsgId });
-      expect(r.status).toBe(201);
-      recordAck({ chatId: r.body.chat_id, seq: r.body.seq, messageId: r.body.message_id, senderId, clientMsgId, content });
-      return r.body as { chat_id: string; seq: number; message_id: string };
-    };
-    for (let i = 0; i < 300; i++) await sendOne('h');
-
-    // Edits, reactions and a delete, which every history build must reproduce.
-    const [edited, reacted, deleted] = [...acks.get(bigId)!].slice(0, 3);
-    expect((await server.call(edited!.senderId, 'PATCH', `/v1/messages/${edited!.messageId}`, { content: 'edited' })).status).toBe(200);
-    edited!.content = 'edited';
-    for (const u of ['u2', 'u5']) expect((await server.call(u, 'PUT', `/v1/messages/${reacted!.messageId}/reactions/${encodeURIComponent('👍')}`)).status).toBe(204);
-    expect((await server.call(deleted!.senderId, 'DELETE', `/v1/messages/${deleted!.messageId}`)).status).toBe(204);
-    deleted!.content = '';
-
-    // The bulk, through the server's own command handlers: a rebuild with something to do.
-    for (let done = 0; done < BULK_SENDS; done += 1_000) {
-      const batch = Array.from({ length: 1_000 }, (_, i) => {
-        const senderId = pick(USERS);
-        const clientMsgId = `b${done + i}`;
-        const content = `${senderId}:${clientMsgId}`;
-        const group = random() < 0.2;
-        return { senderId, clientMsgId, content, ...(group ? { chatId: bigId } : { receiverId: pick(USERS.filter((u) => u !== senderId)) }) };
-      });
-      const answers = await Promise.all(batch.map((s) => server.commands.sendMessage({ ...s, messageType: 'text' })));
-      answers.forEach((a, i) => recordAck({ chatId: a.chatId, seq: a.seq, messageId: a.messageId, senderId: batch[i]!.senderId, clientMsgId: batch[i]!.clientMsgId, content: batch[i]!.content }));
-    }
-    const markRead = async (chatId: string, userId: string, seq: number) => {
-      const r = await server.call(userId, 'POST', `/v1/chats/${chatId}/read`, { seq });
-      expect(r.status).toBe(204);
-      recordRead(chatId, userId, seq);
-    };
-    for (const [chatId, chatAcks] of acks) for (const userId of members.get(chatId)!.filter((u) => USERS.includes(u) && random() < 0.5)) await markRead(chatId, userId, pick(chatAcks).seq);
-    const historyAt = performance.now();
-
-    // ------------------------------------------------------------ load: sends, watermarks and reads in loops
-    let stop = false;
-    const failures: string[] = [];
-    const readCounts = { history: 0, inbox: 0, duringRebuild: 0 };
-    const rebuilding = () => server.readModels.rebuilds().some((b) => b.state === 'running');
-    let acksDuringRebuilds = 0;
-
-    const senders = Array.from({ length: 3 }, async () => {
-      while (!stop) {
-        await sendOne('l');
-        acksDuringRebuilds++;
-      }
+for (const [mode, env] of modes)
+  describe(`online rebuild while sends continue (${mode})`, () => {
+    beforeAll(async () => {
+      server = await startTestServer(env);
     });
-    const watermarks = (async () => {
-      while (!stop) {
-        const chatId = pick([...lastAcked.keys()]);
-        await markRead(chatId, pick(members.get(chatId)!.filter((u) => USERS.includes(u))), lastAcked.get(chatId)!);
+    afterAll(() => server?.stop());
+
+    it('switches every projection to a new build; reads never fail, never miss an acked write, and end exact', async () => {
+      const startedAt = performance.now();
+      const random = (() => {
+        let seed = 7;
+        return () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+      })();
+      const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+
+      // ------------------------------------------------------------ the world as the acks tell it
+      type Ack = { chatId: string; seq: number; messageId: string; senderId: string; clientMsgId: string; content: string };
+      const acks = new Map<string, Ack[]>(); // chat → acks
+      const lastAcked = new Map<string, number>(); // chat → highest acked seq
+      const reads = new Map<string, number>(); // `${chat}|${user}` → highest acked read watermark
+      const members = new Map<string, readonly string[]>();
+      const chatsOf = (userId: string) => [...members].filter(([, m]) => m.includes(userId)).map(([c]) => c);
+      const recordAck = (a: Ack) => {
+        acks.set(a.chatId, [...(acks.get(a.chatId) ?? []), a]);
+        lastAcked.set(a.chatId, Math.max(lastAcked.get(a.chatId) ?? 0, a.seq));
+      };
+      const recordRead = (chatId: string, userId: string, seq: number) => reads.set(`${chatId}|${userId}`, Math.max(reads.get(`${chatId}|${userId}`) ?? 0, seq));
+
+      // ------------------------------------------------------------ history
+      const big = await server.call('u0', 'POST', '/v1/groups', { name: 'all', member_ids: [...USERS.slice(1), ...BIG_EXTRA] });
+      const small = await server.call('u1', 'POST', '/v1/groups', { name: 'few', member_ids: SMALL.slice(1) });
+      expect([big.status, small.status]).toEqual([201, 201]);
+      const bigId: string = big.body.chat_id;
+      const smallId: string = small.body.chat_id;
+      members.set(bigId, [...USERS, ...BIG_EXTRA]).set(smallId, SMALL);
+      for (const a of USERS) for (const b of USERS) if (a < b) members.set(directChatIdFor(a, b), [a, b]);
+
+      let n = 0;
+      /** One random send over REST: direct or to a group of the sender. */
+      const sendOne = async (prefix: string) => {
+        const senderId = pick(USERS);
+        const clientMsgId = `${prefix}${n++}`;
+        const content = `${senderId}:${clientMsgId}`;
+        const roll = random();
+        const r =
+          roll < 0.3
+            ? await server.call(senderId, 'POST', `/v1/groups/${SMALL.includes(senderId) && roll < 0.1 ? smallId : bigId}/messages`, { message_type: 'text', content, client_msg_id: clientMsgId })
+            : await server.call(senderId, 'POST', '/v1/messages', { receiver_id: pick(USERS.filter((u) => u !== senderId)), message_type: 'text', content, client_msg_id: clientMsgId });
+        expect(r.status).toBe(201);
+        recordAck({ chatId: r.body.chat_id, seq: r.body.seq, messageId: r.body.message_id, senderId, clientMsgId, content });
+        return r.body as { chat_id: string; seq: number; message_id: string };
+      };
+      for (let i = 0; i < 300; i++) await sendOne('h');
+
+      // Edits, reactions and a delete, which every history build must reproduce.
+      const [edited, reacted, deleted] = [...acks.get(bigId)!].slice(0, 3);
+      expect((await server.call(edited!.senderId, 'PATCH', `/v1/messages/${edited!.messageId}`, { content: 'edited' })).status).toBe(200);
+      edited!.content = 'edited';
+      for (const u of ['u2', 'u5']) expect((await server.call(u, 'PUT', `/v1/messages/${reacted!.messageId}/reactions/${encodeURIComponent('👍')}`)).status).toBe(204);
+      expect((await server.call(deleted!.senderId, 'DELETE', `/v1/messages/${deleted!.messageId}`)).status).toBe(204);
+      deleted!.content = '';
+
+      // The bulk, through the server's own command handlers: a rebuild with something to do.
+      for (let done = 0; done < BULK_SENDS; done += 1_000) {
+        const batch = Array.from({ length: 1_000 }, (_, i) => {
+          const senderId = pick(USERS);
+          const clientMsgId = `b${done + i}`;
+          const content = `${senderId}:${clientMsgId}`;
+          const group = random() < 0.2;
+          return { senderId, clientMsgId, content, ...(group ? { chatId: bigId } : { receiverId: pick(USERS.filter((u) => u !== senderId)) }) };
+        });
+        const answers = await Promise.all(batch.map((s) => server.commands.sendMessage({ ...s, messageType: 'text' })));
+        answers.forEach((a, i) => recordAck({ chatId: a.chatId, seq: a.seq, messageId: a.messageId, senderId: batch[i]!.senderId, clientMsgId: batch[i]!.clientMsgId, content: batch[i]!.content }));
       }
-    })();
-    const readers = Array.from({ length: 3 }, async (_, k) => {
-      while (!stop) {
-        if (rebuilding()) readCounts.duringRebuild++;
-        if (k % 2 === 0) {
-          // History of a chat: its newest message is at least the last one acked before the read.
+      const markRead = async (chatId: string, userId: string, seq: number) => {
+        const r = await server.call(userId, 'POST', `/v1/chats/${chatId}/read`, { seq });
+        expect(r.status).toBe(204);
+        recordRead(chatId, userId, seq);
+      };
+      for (const [chatId, chatAcks] of acks) for (const userId of members.get(chatId)!.filter((u) => USERS.includes(u) && random() < 0.5)) await markRead(chatId, userId, pick(chatAcks).seq);
+      const historyAt = performance.now();
+
+      // ------------------------------------------------------------ load: sends, watermarks and reads in loops
+      let stop = false;
+      const failures: string[] = [];
+      const readCounts = { history: 0, inbox: 0, duringRebuild: 0 };
+      const rebuilding = () => server.readModels.rebuilds().some((b) => b.state === 'running');
+      let acksDuringRebuilds = 0;
+
+      const senders = Array.from({ length: 3 }, async () => {
+        while (!stop) {
+          await sendOne('l');
+          acksDuringRebuilds++;
+        }
+      });
+      const watermarks = (async () => {
+        while (!stop) {
           const chatId = pick([...lastAcked.keys()]);
-          const floor = lastAcked.get(chatId)!;
-          const reader = pick(members.get(chatId)!.filter((u) => USERS.includes(u)));
-          const r = await server.call(reader, 'GET', `/v1/messages?chat_id=${chatId}&limit=5`);
-          readCounts.history++;
-          const seqs: number[] = r.status === 200 ? r.body.messages.map((m: { seq: number }) => m.seq) : [];
-          if (r.status !== 200) failures.push(`GET /v1/messages ${chatId} → ${r.status} ${JSON.stringify(r.body)}`);
-          else if (!(seqs[0]! >= floor) || seqs.some((s, i) => s !== seqs[0]! - i)) failures.push(`GET /v1/messages ${chatId}: seqs ${seqs} after an ack of ${floor}`);
-        } else {
-          // Inbox of a user: every chat with an acked message is there, at least at its acked seq.
-          const userId = pick(USERS);
-          const floors = new Map(chatsOf(userId).filter((c) => lastAcked.has(c)).map((c) => [c, lastAcked.get(c)!]));
-          const r = await server.call(userId, 'GET', '/v1/chats?limit=200');
-          readCounts.inbox++;
-          if (r.status !== 200) failures.push(`GET /v1/chats as ${userId} → ${r.status} ${JSON.stringify(r.body)}`);
-          else {
-            const seen = new Map<string, number>(r.body.chats.map((c: { chat_id: string; last_seq: number }) => [c.chat_id, c.last_seq]));
-            for (const [chatId, floor] of floors)
-              if (!((seen.get(chatId) ?? -1) >= floor)) failures.push(`GET /v1/chats as ${userId}: ${chatId} at ${seen.get(chatId)} after an ack of ${floor}`);
+          await markRead(chatId, pick(members.get(chatId)!.filter((u) => USERS.includes(u))), lastAcked.get(chatId)!);
+        }
+      })();
+      const readers = Array.from({ length: 3 }, async (_, k) => {
+        while (!stop) {
+          if (rebuilding()) readCounts.duringRebuild++;
+          if (k % 2 === 0) {
+            // History of a chat: its newest message is at least the last one acked before the read.
+            const chatId = pick([...lastAcked.keys()]);
+            const floor = lastAcked.get(chatId)!;
+            const reader = pick(members.get(chatId)!.filter((u) => USERS.includes(u)));
+            const r = await server.call(reader, 'GET', `/v1/messages?chat_id=${chatId}&limit=5`);
+            readCounts.history++;
+            const seqs: number[] = r.status === 200 ? r.body.messages.map((m: { seq: number }) => m.seq) : [];
+            if (r.status !== 200) failures.push(`GET /v1/messages ${chatId} → ${r.status} ${JSON.stringify(r.body)}`);
+            else if (!(seqs[0]! >= floor) || seqs.some((s, i) => s !== seqs[0]! - i)) failures.push(`GET /v1/messages ${chatId}: seqs ${seqs} after an ack of ${floor}`);
+          } else {
+            // Inbox of a user: every chat with an acked message is there, at least at its acked seq.
+            const userId = pick(USERS);
+            const floors = new Map(chatsOf(userId).filter((c) => lastAcked.has(c)).map((c) => [c, lastAcked.get(c)!]));
+            const r = await server.call(userId, 'GET', '/v1/chats?limit=200');
+            readCounts.inbox++;
+            if (r.status !== 200) failures.push(`GET /v1/chats as ${userId} → ${r.status} ${JSON.stringify(r.body)}`);
+            else {
+              const seen = new Map<string, number>(r.body.chats.map((c: { chat_id: string; last_seq: number }) => [c.chat_id, c.last_seq]));
+              for (const [chatId, floor] of floors)
+                if (!((seen.get(chatId) ?? -1) >= floor)) failures.push(`GET /v1/chats as ${userId}: ${chatId} at ${seen.get(chatId)} after an ack of ${floor}`);
+            }
           }
         }
-      }
-    });
-    const load = Promise.all([...senders, watermarks, ...readers]);
-    // Whatever happens below, the loops end.
-    const stopLoad = async () => {
-      stop = true;
-      await load;
-    };
+      });
+      const load = Promise.all([...senders, watermarks, ...readers]);
+      // Whatever happens below, the loops end.
+      const stopLoad = async () => {
+        stop = true;
+        await load;
+      };
 
-    try {
-      const versions = new Map<string, [number, number]>();
-      const timings: string[] = [];
+      try {
+        const versions = new Map<string, [number, number]>();
+        const timings: string[] = [];
 
-      // history: through chatctl, the operator's tool, with a token given on the command line.
-      {
-        const before = await liveVersion('history');
-        const run = await chatctl(['projections', 'rebuild', 'history', '--url', server.url, '--token', await server.token('ops', ['admin']), '--interval', '50']);
-        expect(run.stderr).toBe('');
-        expect(run.code).toBe(0);
-        // The progress bar with events/s, ending live, then the summary line.
-        expect(run.stdout).toMatch(/^history {2}\[[#-]{30}\] +\d+% {2}\d+\/\d+ events {2}\d+ events\/s {2}(running|live)$/m);
-        expect(run.stdout).toMatch(/^history {2}\[#{30}\] 100% {2}\d+\/\d+ events {2}\d+ events\/s {2}live$/m);
-        expect(run.stdout).toMatch(new RegExp(`^history: reads switched to build ${before + 1} \\(was ${before}\\); \\d+ events applied at \\d+ events/s`, 'm'));
-        versions.set('history', [before, await liveVersion('history')]);
-        timings.push(`history (chatctl) ${run.ms} ms`);
-      }
-
-      // inbox and membership: through the admin route, following the progress it reports.
-      for (const name of ['inbox', 'membership']) {
-        const before = await liveVersion(name);
-        const t = performance.now();
-        const started = await server.call('admin', 'POST', `/v1/admin/projections/${name}/rebuild`);
-        expect(started.status).toBe(202);
-        expect(started.body).toEqual({ name, state: 'running' });
-        let progress: RebuildRow | undefined;
-        for (;;) {
-          progress = (await adminStatus()).rebuilds.find((b) => b.name === name && b.build > before);
-          expect(progress?.state).toMatch(/^(running|live)$/);
-          if (progress!.state === 'live') break;
-          await new Promise((r) => setTimeout(r, 20));
+        // history: through chatctl, the operator's tool, with a token given on the command line.
+        {
+          const before = await liveVersion('history');
+          const run = await chatctl(['projections', 'rebuild', 'history', '--url', server.url, '--token', await server.token('ops', ['admin']), '--interval', '50']);
+          expect(run.stderr).toBe('');
+          expect(run.code).toBe(0);
+          // The progress bar with events/s, ending live, then the summary line.
+          expect(run.stdout).toMatch(/^history {2}\[[#-]{30}\] +\d+% {2}\d+\/\d+ events {2}\d+ events\/s {2}(running|live)$/m);
+          expect(run.stdout).toMatch(/^history {2}\[#{30}\] 100% {2}\d+\/\d+ events {2}\d+ events\/s {2}live$/m);
+          expect(run.stdout).toMatch(new RegExp(`^history: reads switched to build ${before + 1} \\(was ${before}\\); \\d+ events applied at \\d+ events/s`, 'm'));
+          versions.set('history', [before, await liveVersion('history')]);
+          timings.push(`history (chatctl) ${run.ms} ms`);
         }
-        expect(progress).toMatchObject({ build: before + 1, applied: expect.any(Number), events_per_second: expect.any(Number) });
-        expect(progress!.applied).toBeGreaterThan(BULK_SENDS);
-        versions.set(name, [before, await liveVersion(name)]);
-        timings.push(`${name} (HTTP) ${Math.round(performance.now() - t)} ms`);
-      }
 
-      // receipts: in process.
-      {
-        const before = await liveVersion('receipts');
-        const t = performance.now();
-        const done = await server.readModels.rebuild('receipts');
-        expect(done).toMatchObject({ name: 'receipts', build: before + 1, state: 'live' });
-        versions.set('receipts', [before, await liveVersion('receipts')]);
-        timings.push(`receipts (in process) ${Math.round(performance.now() - t)} ms`);
-      }
-
-      // Some load after the last switch too, then stop it.
-      const target = acksDuringRebuilds + 50;
-      while (acksDuringRebuilds < target) await new Promise((r) => setTimeout(r, 10));
-      await stopLoad();
-
-      expect(failures).toEqual([]);
-      expect(readCounts.history).toBeGreaterThan(20);
-      expect(readCounts.inbox).toBeGreaterThan(20);
-      expect(acksDuringRebuilds).toBeGreaterThan(50);
-
-      // Every projection now runs a newer build, alone, live and caught up.
-      for (const p of allProjections) expect(versions.get(p.name)![1]).toBeGreaterThan(versions.get(p.name)![0]);
-      const final = await adminStatus();
-      expect(final.projections.map((p) => [p.name, p.version, p.lag, p.state]).sort()).toEqual(allProjections.map((p) => [p.name, versions.get(p.name)![1], 0, 'live']).sort());
-
-      // ------------------------------------------------------------ nothing missed
-      // History of every chat: exactly the acked messages, seq 1..n, with the edit, the reactions and the delete.
-      for (const [chatId, chatAcks] of acks) {
-        chatAcks.sort((a, b) => a.seq - b.seq);
-        const viewer = members.get(chatId)![0]!;
-        const messages: { seq: number; message_id: string; sender_id: string; client_msg_id: string; content: string; deleted?: boolean; reactions?: unknown }[] = [];
-        for (let after = 0; ; ) {
-          const page = await server.call(viewer, 'GET', `/v1/messages?chat_id=${chatId}&after=${after}&limit=200`);
-          expect(page.status).toBe(200);
-          messages.push(...page.body.messages);
-          if (!page.body.has_more) break;
-          after = messages.at(-1)!.seq;
+        // inbox and membership: through the admin route, following the progress it reports.
+        for (const name of ['inbox', 'membership']) {
+          const before = await liveVersion(name);
+          const t = performance.now();
+          const started = await server.call('admin', 'POST', `/v1/admin/projections/${name}/rebuild`);
+          expect(started.status).toBe(202);
+          expect(started.body).toEqual({ name, state: 'running' });
+          let progress: RebuildRow | undefined;
+          for (;;) {
+            progress = (await adminStatus()).rebuilds.find((b) => b.name === name && b.build > before);
+            expect(progress?.state).toMatch(/^(running|live)$/);
+            if (progress!.state === 'live') break;
+            await new Promise((r) => setTimeout(r, 20));
+          }
+          expect(progress).toMatchObject({ build: before + 1, applied: expect.any(Number), events_per_second: expect.any(Number) });
+          expect(progress!.applied).toBeGreaterThan(BULK_SENDS);
+          versions.set(name, [before, await liveVersion(name)]);
+          timings.push(`${name} (HTTP) ${Math.round(performance.now() - t)} ms`);
         }
-        expect(messages.map((m) => m.seq)).toEqual(chatAcks.map((_, i) => i + 1));
-        expect(messages.map((m) => [m.message_id, m.sender_id, m.client_msg_id, m.content])).toEqual(chatAcks.map((a) => [a.messageId, a.senderId, a.clientMsgId, a.content]));
-        if (chatId === bigId) {
-          expect(messages.find((m) => m.message_id === reacted!.messageId)!.reactions).toEqual({ '👍': ['u2', 'u5'] });
-          expect(messages.find((m) => m.message_id === deleted!.messageId)!.deleted).toBe(true);
-          expect(messages.filter((m) => m.reactions !== undefined)).toHaveLength(1);
+
+        // receipts: in process.
+        {
+          const before = await liveVersion('receipts');
+          const t = performance.now();
+          const done = await server.readModels.rebuild('receipts');
+          expect(done).toMatchObject({ name: 'receipts', build: before + 1, state: 'live' });
+          versions.set('receipts', [before, await liveVersion('receipts')]);
+          timings.push(`receipts (in process) ${Math.round(performance.now() - t)} ms`);
         }
+
+        // Some load after the last switch too, then stop it.
+        const target = acksDuringRebuilds + 50;
+        while (acksDuringRebuilds < target) await new Promise((r) => setTimeout(r, 10));
+        await stopLoad();
+
+        expect(failures).toEqual([]);
+        expect(readCounts.history).toBeGreaterThan(20);
+        expect(readCounts.inbox).toBeGreaterThan(20);
+        expect(acksDuringRebuilds).toBeGreaterThan(50);
+
+        // Every projection now runs a newer build, alone, live and caught up.
+        for (const p of allProjections) expect(versions.get(p.name)![1]).toBeGreaterThan(versions.get(p.name)![0]);
+        const final = await adminStatus();
+        expect(final.projections.map((p) => [p.name, p.version, p.lag, p.state]).sort()).toEqual(allProjections.map((p) => [p.name, versions.get(p.name)![1], 0, 'live']).sort());
+
+        // ------------------------------------------------------------ nothing missed
+        // History of every chat: exactly the acked messages, seq 1..n, with the edit, the reactions and the delete.
+        for (const [chatId, chatAcks] of acks) {
+          chatAcks.sort((a, b) => a.seq - b.seq);
+          const viewer = members.get(chatId)![0]!;
+          const messages: { seq: number; message_id: string; sender_id: string; client_msg_id: string; content: string; deleted?: boolean; reactions?: unknown }[] = [];
+          for (let after = 0; ; ) {
+            const page = await server.call(viewer, 'GET', `/v1/messages?chat_id=${chatId}&after=${after}&limit=200`);
+            expect(page.status).toBe(200);
+            messages.push(...page.body.messages);
+            if (!page.body.has_more) break;
+            after = messages.at(-1)!.seq;
+          }
+          expect(messages.map((m) => m.seq)).toEqual(chatAcks.map((_, i) => i + 1));
+          expect(messages.map((m) => [m.message_id, m.sender_id, m.client_msg_id, m.content])).toEqual(chatAcks.map((a) => [a.messageId, a.senderId, a.clientMsgId, a.content]));
+          if (chatId === bigId) {
+            expect(messages.find((m) => m.message_id === reacted!.messageId)!.reactions).toEqual({ '👍': ['u2', 'u5'] });
+            expect(messages.find((m) => m.message_id === deleted!.messageId)!.deleted).toBe(true);
+            expect(messages.filter((m) => m.reactions !== undefined)).toHaveLength(1);
+          }
+        }
+
+        // Inbox of every user: the chats, last seq, read watermark and exact unread count.
+        for (const userId of USERS) {
+          const r = await server.call(userId, 'GET', '/v1/chats?limit=200');
+          expect(r.status).toBe(200);
+          const got = r.body.chats.map((c: { chat_id: string; last_seq: number; read_seq: number; unread_count: number }) => [c.chat_id, c.last_seq, c.read_seq, c.unread_count]);
+          const expected = chatsOf(userId)
+            .filter((c) => acks.has(c))
+            .map((chatId) => {
+              const readSeq = reads.get(`${chatId}|${userId}`) ?? 0;
+              const chatAcks = acks.get(chatId)!;
+              return [chatId, chatAcks.length, readSeq, chatAcks.filter((a) => a.seq > readSeq && a.senderId !== userId).length];
+            });
+          expect(got.sort()).toEqual(expected.sort());
+        }
+
+        // Receipts and members.
+        const receipts = await server.call('u1', 'GET', `/v1/messages/${acks.get(smallId)![0]!.messageId}/receipts`);
+        expect(receipts.body.receipts.map((x: { user_id: string; read_seq: number }) => [x.user_id, x.read_seq])).toEqual(SMALL.map((u) => [u, reads.get(`${smallId}|${u}`) ?? 0]));
+        const group = await server.call('u3', 'GET', `/v1/groups/${bigId}`);
+        expect(group.body.members.map((m: { user_id: string }) => m.user_id).sort()).toEqual([...USERS, ...BIG_EXTRA].sort());
+
+        expect(server.readModels.writesOnWorker()).toBe('CHAT_PROJECT_IN_WORKER' in env);
+        // Reads were served while rebuilds ran (catch-up yields to the event loop between pages).
+        expect(readCounts.duringRebuild).toBeGreaterThan(0);
+        console.log(
+          `rebuild e2e: ${[...acks.values()].reduce((s, a) => s + a.length, 0)} messages; during the rebuilds ${acksDuringRebuilds} sends acked, ` +
+            `${readCounts.history} history and ${readCounts.inbox} inbox reads (${readCounts.duringRebuild} sent while a rebuild was running); ${timings.join(', ')}; ` +
+            `history built in ${Math.round(historyAt - startedAt)} ms, rebuilds and checks ${Math.round(performance.now() - historyAt)} ms`,
+        );
+      } finally {
+        await stopLoad().catch(() => {});
       }
-
-      // Inbox of every user: the chats, last seq, read watermark and exact unread count.
-      for (const userId of USERS) {
-        const r = await server.call(userId, 'GET', '/v1/chats?limit=200');
-        expect(r.status).toBe(200);
-        const got = r.body.chats.map((c: { chat_id: string; last_seq: number; read_seq: number; unread_count: number }) => [c.chat_id, c.last_seq, c.read_seq, c.unread_count]);
-        const expected = chatsOf(userId)
-          .filter((c) => acks.has(c))
-          .map((chatId) => {
-            const readSeq = reads.get(`${chatId}|${userId}`) ?? 0;
-            const chatAcks = acks.get(chatId)!;
-            return [chatId, chatAcks.length, readSeq, chatAcks.filter((a) => a.seq > readSeq && a.senderId !== userId).length];
-          });
-        expect(got.sort()).toEqual(expected.sort());
-      }
-
-      // Receipts and members.
-      const receipts = await server.call('u1', 'GET', `/v1/messages/${acks.get(smallId)![0]!.messageId}/receipts`);
-      expect(receipts.body.receipts.map((x: { user_id: string; read_seq: number }) => [x.user_id, x.read_seq])).toEqual(SMALL.map((u) => [u, reads.get(`${smallId}|${u}`) ?? 0]));
-      const group = await server.call('u3', 'GET', `/v1/groups/${bigId}`);
-      expect(group.body.members.map((m: { user_id: string }) => m.user_id).sort()).toEqual([...USERS, ...BIG_EXTRA].sort());
-
-      // Reads were served while rebuilds ran (catch-up yields to the event loop between pages).
-      expect(readCounts.duringRebuild).toBeGreaterThan(0);
-      console.log(
-        `rebuild e2e: ${[...acks.values()].reduce((s, a) => s + a.length, 0)} messages; during the rebuilds ${acksDuringRebuilds} sends acked, ` +
-          `${readCounts.history} history and ${readCounts.inbox} inbox reads (${readCounts.duringRebuild} sent while a rebuild was running); ${timings.join(', ')}; ` +
-          `history built in ${Math.round(historyAt - startedAt)} ms, rebuilds and checks ${Math.round(performance.now() - historyAt)} ms`,
-      );
-    } finally {
-      await stopLoad().catch(() => {});
-    }
-  }, 60_000);
-});
+    }, 60_000);
+  });
 
 describe('chatctl', () => {
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server?.stop());
+
   it('projections status prints the table of /v1/admin/projections, with a token minted from the data dir', async () => {
     // No token given: chatctl signs one with the jwt-secret the embedded server generated in its data dir.
     const run = await chatctl(['projections', 'status'], { CHAT_URL: server.url, CHAT_DATA_DIR: server.dataDir });
@@ -360,6 +373,11 @@ describe('chatctl', () => {
 });
 
 describe('admin routes', () => {
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server?.stop());
+
   it('refuse a user without the admin role (403) and a missing token (401)', async () => {
     for (const [method, path] of [
       ['GET', '/v1/admin/projections'],

@@ -169,6 +169,22 @@ export const eventStoreContract = (
         },
       );
 
+      it('the same append twice at once: one writes, both answer alike, subscribers see its events once', async () => {
+        const stream = uniqueStream('repeat-at-once');
+        const collected = collect(store, new Set([stream]), { after: 'end' });
+        await collected.subscription.caughtUp;
+        const batch = someEvents(2);
+        // Same turn: with a group commit both land in one batch.
+        const [first, second] = await Promise.all([append(stream, batch, 'no_stream'), append(stream, batch, 'no_stream')]);
+
+        expect(second).toEqual(first);
+        expect(await store.readStream(stream)).toHaveLength(2);
+        await waitUntil(() => collected.received.length >= 2, 'the events of the append');
+        await sleep(20);
+        expect(idsOf(collected.received)).toEqual(idsOf(batch));
+        await collected.subscription.close();
+      });
+
       it('an id already stored in another stream is a DuplicateEventIdError; nothing of that append is written', async () => {
         const first = uniqueStream('dup-first');
         const second = uniqueStream('dup-second');

@@ -1,5 +1,4 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { RecordedEvent } from '../eventStore.ts';
 import type { CommitBatch, CommitBatchDone, CommitWorkerOpen } from './commitWorkerProtocol.ts';
 import { createGroupCommit } from './groupCommit.ts';
 import { openDatabase } from './openDatabase.ts';
@@ -13,8 +12,16 @@ import { toTransferable } from './transferableError.ts';
  */
 const { path, synchronous, busyTimeoutMs } = workerData as CommitWorkerOpen;
 const db = openDatabase({ path, synchronous, busyTimeoutMs });
-let written: RecordedEvent[] = [];
-const groupCommit = createGroupCommit({ db, statements: prepareStatements(db), onCommitted: (events) => written.push(...events) });
+let writtenFirstPositions: bigint[] = [];
+let committedAt = 0;
+const groupCommit = createGroupCommit({
+  db,
+  statements: prepareStatements(db),
+  onCommitted: (appends, at) => {
+    for (const { result } of appends) writtenFirstPositions.push(result.firstPosition);
+    committedAt = at;
+  },
+});
 
 parentPort!.on('message', async ({ id, requests }: CommitBatch) => {
   const pending = requests.map((r) => groupCommit.enqueue(r));
@@ -23,9 +30,10 @@ parentPort!.on('message', async ({ id, requests }: CommitBatch) => {
   const done: CommitBatchDone = {
     id,
     settled: settled.map((s) => (s.status === 'fulfilled' ? { ok: true, result: s.value } : { ok: false, error: toTransferable(s.reason) })),
-    written,
+    writtenFirstPositions,
+    committedAt,
     stats: groupCommit.stats(),
   };
-  written = [];
+  writtenFirstPositions = [];
   parentPort!.postMessage(done);
 });

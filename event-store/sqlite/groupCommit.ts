@@ -15,6 +15,25 @@ export type GroupCommitStats = {
   failedCommits: number;
 };
 
+/** The events of a committed append as a read would return them: one append's rows are consecutive. */
+export const recordedEvents = ({ streamName, events }: AppendRequest, result: AppendResult, committedAt: number): RecordedEvent[] => {
+  const recordedAt = new Date(committedAt);
+  const firstRevision = result.nextExpectedRevision - BigInt(events.length - 1);
+  return events.map((e, i) => ({
+    id: e.id,
+    type: e.type,
+    data: JSON.parse(e.data) as unknown,
+    metadata: JSON.parse(e.metadata) as Record<string, unknown>,
+    streamName,
+    revision: firstRevision + BigInt(i),
+    position: result.firstPosition + BigInt(i),
+    recordedAt,
+  }));
+};
+
+/** An append that wrote its events (not an idempotent repeat). */
+export type WrittenAppend = { request: AppendRequest; result: AppendResult };
+
 type PendingAppend = {
   request: AppendRequest;
   resolve: (result: AppendResult) => void;
@@ -36,8 +55,8 @@ export const createGroupCommit = ({
 }: {
   db: Database;
   statements: Statements;
-  /** Called after a commit that wrote at least one event, with those events in log order. */
-  onCommitted: (written: RecordedEvent[]) => void;
+  /** Called after a commit that wrote at least one event, with the appends that wrote, in log order. */
+  onCommitted: (written: WrittenAppend[], committedAt: number) => void;
 }) => {
   let queue: PendingAppend[] = [];
   let scheduled: NodeJS.Immediate | undefined;
@@ -80,33 +99,17 @@ export const createGroupCommit = ({
       return failBatch(batch, error);
     }
     stats.commits++;
-    const written: RecordedEvent[] = [];
+    const written: WrittenAppend[] = [];
     batch.forEach((pending, i) => {
       const result = settled[i]!;
       if (result.ok) {
-        if (result.outcome.written) written.push(...recorded(pending.request, result.outcome.result));
+        if (result.outcome.written) written.push({ request: pending.request, result: result.outcome.result });
         pending.resolve(result.outcome.result);
       } else {
         pending.reject(result.error);
       }
     });
-    if (written.length > 0) onCommitted(written);
-  };
-
-  /** The events of a committed append as a read would return them: one append's rows are consecutive. */
-  const recorded = ({ streamName, events }: AppendRequest, result: AppendResult): RecordedEvent[] => {
-    const recordedAt = new Date(committedAt);
-    const firstRevision = result.nextExpectedRevision - BigInt(events.length - 1);
-    return events.map((e, i) => ({
-      id: e.id,
-      type: e.type,
-      data: JSON.parse(e.data) as unknown,
-      metadata: JSON.parse(e.metadata) as Record<string, unknown>,
-      streamName,
-      revision: firstRevision + BigInt(i),
-      position: result.firstPosition + BigInt(i),
-      recordedAt,
-    }));
+    if (written.length > 0) onCommitted(written, committedAt);
   };
 
   let committedAt = 0;

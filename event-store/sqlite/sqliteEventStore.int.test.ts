@@ -8,15 +8,21 @@ import { openDatabase } from './openDatabase.ts';
 import { createSqliteEventStore, type SqliteEventStore } from './sqliteEventStore.ts';
 import { tempDatabasePath } from './testing/tempDatabasePath.ts';
 
-for (const [name, commitInWorker] of [['SQLite', false], ['SQLite, commit on a worker thread', true]] as const)
+const variants = [
+  ['SQLite', { commitInWorker: false, soleWriter: false }],
+  ['SQLite, commit on a worker thread', { commitInWorker: true, soleWriter: false }],
+  ['SQLite, sole writer (head from memory)', { commitInWorker: false, soleWriter: true }],
+  ['SQLite, sole writer, commit on a worker thread', { commitInWorker: true, soleWriter: true }],
+] as const;
+for (const [name, options] of variants)
   eventStoreContract(name, async () => {
     const database = tempDatabasePath();
-    let store: EventStore = createSqliteEventStore({ path: database.path, commitInWorker });
+    let store: EventStore = createSqliteEventStore({ path: database.path, ...options });
     return {
       store,
       reopen: async () => {
         await store.close();
-        store = createSqliteEventStore({ path: database.path, commitInWorker });
+        store = createSqliteEventStore({ path: database.path, ...options });
         return store;
       },
       cleanup: async () => {

@@ -1,8 +1,8 @@
 import { startTsWorker } from '../../workers/startTsWorker.ts';
-import type { AppendResult, RecordedEvent } from '../eventStore.ts';
+import type { AppendResult } from '../eventStore.ts';
 import type { AppendRequest } from './appendRequest.ts';
 import type { CommitBatchDone, CommitWorkerOpen } from './commitWorkerProtocol.ts';
-import type { GroupCommitStats } from './groupCommit.ts';
+import type { GroupCommitStats, WrittenAppend } from './groupCommit.ts';
 import { fromTransferable } from './transferableError.ts';
 
 type Pending = { resolve: (r: AppendResult) => void; reject: (e: unknown) => void };
@@ -13,9 +13,10 @@ type Pending = { resolve: (r: AppendResult) => void; reject: (e: unknown) => voi
  * settle only after COMMIT; the main thread only serializes requests and hands them
  * over. Batches go to the worker one at a time, so log order = request order.
  */
-export const createWorkerGroupCommit = ({ open, onCommitted }: { open: CommitWorkerOpen; onCommitted: (written: RecordedEvent[]) => void }) => {
+export const createWorkerGroupCommit = ({ open, onCommitted }: { open: CommitWorkerOpen; onCommitted: (written: WrittenAppend[], committedAt: number) => void }) => {
   const worker = startTsWorker(new URL('./commitWorker.ts', import.meta.url), open);
   let queue: { request: AppendRequest; pending: Pending }[] = [];
+  const requestsInFlight = new Map<number, AppendRequest[]>();
   let scheduled: NodeJS.Immediate | undefined;
   let nextId = 0;
   const inFlight = new Map<number, Pending[]>();
@@ -23,12 +24,20 @@ export const createWorkerGroupCommit = ({ open, onCommitted }: { open: CommitWor
   let failure: Error | undefined;
   let idle: (() => void) | undefined;
 
-  worker.on('message', ({ id, settled, written, stats: s }: CommitBatchDone) => {
+  worker.on('message', ({ id, settled, writtenFirstPositions, committedAt, stats: s }: CommitBatchDone) => {
     const pendings = inFlight.get(id)!;
+    const requests = requestsInFlight.get(id)!;
     inFlight.delete(id);
+    requestsInFlight.delete(id);
     stats = s;
     // Subscribers hear of the events before the appenders' promises settle, as in process.
-    if (written.length > 0) onCommitted(written);
+    if (writtenFirstPositions.length > 0) {
+      const wrote = new Set(writtenFirstPositions);
+      const written: WrittenAppend[] = [];
+      // Once each: a repeat later in the same batch answers the same positions but wrote nothing.
+      settled.forEach((r, i) => r.ok && wrote.delete(r.result.firstPosition) && written.push({ request: requests[i]!, result: r.result }));
+      onCommitted(written, committedAt);
+    }
     settled.forEach((r, i) => (r.ok ? pendings[i]!.resolve(r.result) : pendings[i]!.reject(fromTransferable(r.error))));
     if (inFlight.size === 0) idle?.();
   });
@@ -36,6 +45,7 @@ export const createWorkerGroupCommit = ({ open, onCommitted }: { open: CommitWor
     failure = e;
     for (const pendings of inFlight.values()) for (const p of pendings) p.reject(e);
     inFlight.clear();
+    requestsInFlight.clear();
     idle?.();
   });
 
@@ -47,6 +57,7 @@ export const createWorkerGroupCommit = ({ open, onCommitted }: { open: CommitWor
     queue = [];
     const id = nextId++;
     inFlight.set(id, batch.map((b) => b.pending));
+    requestsInFlight.set(id, batch.map((b) => b.request));
     worker.ref(); // answers are awaited: keep the process alive until they come
     worker.postMessage({ id, requests: batch.map((b) => b.request) });
   };

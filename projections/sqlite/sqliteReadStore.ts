@@ -90,7 +90,7 @@ export const createSqliteReadStore = (path: string) => {
           db.exec(tableDdl(physical, spec));
           if (!deferIndexes && spec.indexes?.length) db.exec(indexDdl(physical, spec));
         }
-      })();
+      }).immediate();
       return build;
     },
 
@@ -104,7 +104,7 @@ export const createSqliteReadStore = (path: string) => {
       db.transaction(() => {
         retireLive.run(name);
         setState.run('live', name, build);
-      })();
+      }).immediate();
       refreshLive();
     },
 
@@ -112,12 +112,13 @@ export const createSqliteReadStore = (path: string) => {
       db.transaction(() => {
         for (const table of Object.keys(projection.tables)) db.exec(dropDdl(physicalTable(projection.name, build, table)));
         deleteBuild.run(projection.name, build);
-      })();
+      }).immediate();
       writers.delete(physicalTable(projection.name, build, ''));
       refreshLive();
     },
 
-    applyBatch: (batches: readonly BuildBatch[]) => applyBatch(batches),
+    // IMMEDIATE: with a writer thread on the same file, the write lock is waited for at BEGIN.
+    applyBatch: (batches: readonly BuildBatch[]) => applyBatch.immediate(batches),
 
     close: () => db.close(),
   };

@@ -1,24 +1,28 @@
 /**
- * The bulk-load worker: applies a catch-up's write batches to the read-model file on its
- * own connection, so that the main thread reads, decodes and projects the next batch
- * meanwhile. One transaction per batch, checkpoints included, as on the main thread.
+ * The read-model writer: applies the projector's write batches to the read-model file on
+ * its own thread and connection, so the main thread reads, decodes and projects the next
+ * batch meanwhile (or, live, serves sockets). One transaction per batch, checkpoints
+ * included, as on the main thread.
  */
 import Database, { type Statement } from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createBatchDecoder, type EncodedBatch } from './batchCodec.ts';
-import type { FromBulkLoadWorker, ToBulkLoadWorker } from './bulkLoadProtocol.ts';
 import { createIndexes } from './createIndexes.ts';
 import { sqlOf } from './writeShape.ts';
+import type { FromWriter, ToWriter, WriterOpen } from './writerProtocol.ts';
 
 const port = parentPort!;
-const reply = (message: FromBulkLoadWorker) => port.postMessage(message);
+const reply = (message: FromWriter) => port.postMessage(message);
+const { path, bulk } = workerData as WriterOpen;
 
-const db = new Database((workerData as { path: string }).path, { timeout: 5_000 });
-// No syncs: the file carries a bulk-load marker until the main thread has synced it (bulkLoad.ts).
-db.pragma('synchronous = OFF');
-// Checkpoints every ~40 MiB of WAL, not 4: a page rewritten by several batches is copied
-// to the file fewer times (measured: about 10 % off a 1 M-event load).
-db.pragma('wal_autocheckpoint = 10000');
+const db = new Database(path, { timeout: 5_000 });
+if (bulk) {
+  // No syncs: the file carries a bulk-load marker until the main thread has synced it (bulkLoad.ts).
+  db.pragma('synchronous = OFF');
+  // Checkpoints every ~40 MiB of WAL, not 4: a page rewritten by several batches is copied
+  // to the file fewer times (measured: about 10 % off a 1 M-event load).
+  db.pragma('wal_autocheckpoint = 10000');
+} else db.pragma('synchronous = NORMAL'); // as openReadDatabase: a lost tail is re-projected
 const setCheckpoint = db.prepare('UPDATE projection_builds SET checkpoint = ? WHERE name = ? AND build = ?');
 const statements = new Map<number, Statement>();
 const decoder = createBatchDecoder();
@@ -32,13 +36,14 @@ const apply = db.transaction((batch: EncodedBatch) =>
   }),
 );
 
-port.on('message', (message: ToBulkLoadWorker) => {
+port.on('message', (message: ToWriter) => {
   if (message.type === 'batch') {
     if (failed) return reply({ type: 'failed', id: message.id, error: 'an earlier batch failed' });
     try {
       decoder.learn(message.batch);
       for (const { id, physical, shape } of message.batch.shapes) statements.set(id, db.prepare(sqlOf(physical, shape)));
-      apply(message.batch);
+      // IMMEDIATE: the write lock is taken (or waited for) at BEGIN, never upgraded mid-transaction.
+      apply.immediate(message.batch);
       reply({ type: 'committed', id: message.id });
     } catch (error) {
       failed = true;
