@@ -14,7 +14,10 @@ const envSchema = z.object({
    * machine the A/B runs did not show a gain (bench/RESULTS.md, "commit worker").
    */
   CHAT_COMMIT_IN_WORKER: bool.optional(),
-  /** Embedded read models: the projector's writes and commits on a worker thread. */
+  /**
+   * Embedded read models: the projector's writes and commits on a worker thread (default
+   * on: `direct` at 5,000 msg/s kept up with it and fell behind without it, bench/RESULTS.md).
+   */
   CHAT_PROJECT_IN_WORKER: bool.optional(),
   CHAT_JWT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   CHAT_JWT_AUDIENCE: z.string().min(1).default('chat'),
@@ -100,7 +103,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     profile: e.CHAT_PROFILE,
     dataDir: e.CHAT_DATA_DIR,
     commitInWorker: e.CHAT_COMMIT_IN_WORKER ?? false,
-    projectInWorker: e.CHAT_PROJECT_IN_WORKER ?? false,
+    projectInWorker: e.CHAT_PROJECT_IN_WORKER ?? true,
     jwtSecret: e.CHAT_JWT_SECRET,
     jwtAudience: e.CHAT_JWT_AUDIENCE,
     devLogin: e.CHAT_DEV_LOGIN ?? e.CHAT_PROFILE === 'embedded',

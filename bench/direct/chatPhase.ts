@@ -11,7 +11,7 @@ import { nowEpochMs } from '../lib/openLoop.ts';
 import { formatCount, progress } from '../lib/report.ts';
 import type { RunningTarget, TargetKind } from '../lib/targets.ts';
 import type { WorkerPool } from '../lib/workerPool.ts';
-import type { ChatJob, ChatProgress, ChatResult, ConnectResult, LoadResult, SendSpec } from './chatWorker.ts';
+import type { ChatJob, ChatProgress, ChatResult, ConnectResult, LoadResult, PrimeResult, SendSpec } from './chatWorker.ts';
 
 export type ChatPool = WorkerPool<ChatJob, ChatProgress, ChatResult>;
 export const CHAT_WORKER = new URL('./chatWorker.ts', import.meta.url);
@@ -109,6 +109,25 @@ export type LoadPhaseResult = {
 };
 
 export type LoadSettings = { rate: number; warmupS: number; durationS: number; contentBytes: number; seed: number };
+
+/**
+ * Before the load: every sender sends one message on each of its send specs, awaited
+ * (a few at a time), unmeasured. The chats then exist and the server has run the
+ * send path, as in a server that has been up for a while; without it the first second
+ * of an open-loop run at full rate measures chat creation and a cold JIT, and the
+ * backlog it leaves is carried through the whole run.
+ */
+export const primeChats = async (pool: ChatPool, perWorkerSends: SendSpec[][], label: string): Promise<{ sent: number; errors: number }> => {
+  const started = performance.now();
+  const results = (await pool.run(
+    perWorkerSends.map((sends) => ({ type: 'prime' as const, sends, concurrency: 16 })),
+    () => {},
+  )) as PrimeResult[];
+  const sent = results.reduce((s, r) => s + r.sent, 0);
+  const errors = results.reduce((s, r) => s + r.errors, 0);
+  progress(`[${label}] primed ${formatCount(sent)} chats in ${((performance.now() - started) / 1_000).toFixed(1)} s (errors ${errors})`);
+  return { sent, errors };
+};
 
 /** Open-loop load at `rate` total (split over the workers) on connections already open. */
 export const runLoad = async (

@@ -40,8 +40,10 @@ export type LoadJob = {
   quietMs: number;
   drainTimeoutMs: number;
 };
+/** One message per send spec, awaited, `concurrency` at a time: the chats exist and the server is warm before the load. */
+export type PrimeJob = { type: 'prime'; sends: SendSpec[]; concurrency: number };
 export type CloseJob = { type: 'close' };
-export type ChatJob = ConnectJob | LoadJob | CloseJob;
+export type ChatJob = ConnectJob | LoadJob | PrimeJob | CloseJob;
 
 export type ChatProgress = {
   phase: 'connect' | 'load';
@@ -75,8 +77,9 @@ export type LoadResult = {
   cpuSeconds: number;
   wallSeconds: number;
 };
+export type PrimeResult = { type: 'prime'; sent: number; errors: number };
 export type CloseResult = { type: 'close'; closed: number };
-export type ChatResult = ConnectResult | LoadResult | CloseResult;
+export type ChatResult = ConnectResult | LoadResult | PrimeResult | CloseResult;
 
 let connections: (ChatConnection | undefined)[] = [];
 let dropped = 0;
@@ -221,6 +224,29 @@ const load = async (job: LoadJob, progress: (p: ChatProgress) => void): Promise<
   };
 };
 
+const prime = async (job: PrimeJob): Promise<PrimeResult> => {
+  let next = 0;
+  let sent = 0;
+  let errors = 0;
+  const tag = `p${process.pid.toString(36)}-${Date.now().toString(36)}`;
+  const lane = async () => {
+    while (next < job.sends.length) {
+      const i = next++;
+      const spec = job.sends[i]!;
+      const outcome = await connections[spec.from]?.send({
+        ...(spec.chatId ? { chat_id: spec.chatId } : { receiver_id: spec.receiverId! }),
+        message_type: 'text',
+        content: 'prime', // not a stamped content: receivers do not record it
+        client_msg_id: `${tag}-${i}`,
+      });
+      if (outcome === 200) sent++;
+      else errors++;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, job.concurrency) }, lane));
+  return { type: 'prime', sent, errors };
+};
+
 const close = async (): Promise<CloseResult> => {
   let closed = 0;
   for (const c of connections) {
@@ -237,5 +263,6 @@ const close = async (): Promise<CloseResult> => {
 serveWorkerJobs<ChatJob, ChatProgress, ChatResult>((job, progress) => {
   if (job.type === 'connect') return connect(job, progress);
   if (job.type === 'load') return load(job, progress);
+  if (job.type === 'prime') return prime(job);
   return close();
 });

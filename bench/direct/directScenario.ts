@@ -13,7 +13,7 @@ import { machineInfo, type MachineInfo } from '../lib/machine.ts';
 import { formatCount, formatMs, progress } from '../lib/report.ts';
 import { targetsOf, TARGET_LABELS, type TargetKind } from '../lib/targets.ts';
 import { startWorkerPool } from '../lib/workerPool.ts';
-import { CHAT_WORKER, closeAll, connectAll, runLoad, type ChatPool, type ConnectSummary, type LoadPhaseResult } from './chatPhase.ts';
+import { CHAT_WORKER, closeAll, connectAll, primeChats, runLoad, type ChatPool, type ConnectSummary, type LoadPhaseResult } from './chatPhase.ts';
 import { deliverSvg, machineLine, phaseTable } from './chatReport.ts';
 import { pairsOverWorkers, startProfiledTarget, type ProfileSummary } from './chatTargets.ts';
 
@@ -78,6 +78,7 @@ export const runDirectScenario = async (argv: readonly string[]): Promise<Direct
           const { users, sends } = pairsOverWorkers(`d${r}`, options.clients, pool.size);
           const connect = await connectAll(pool, target, users, { label, monitor });
           if (connect.failed > 0) progress(`[${label}] ${connect.failed} connections failed: ${JSON.stringify(connect.errors_by_kind)}`);
+          await primeChats(pool, sends, label);
           const phase = await runLoad(
             pool,
             target,

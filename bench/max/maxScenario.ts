@@ -14,7 +14,7 @@ import { machineInfo, type MachineInfo } from '../lib/machine.ts';
 import { formatCount, formatMs, markdownTable, progress } from '../lib/report.ts';
 import { targetsOf, TARGET_LABELS, type TargetKind } from '../lib/targets.ts';
 import { startWorkerPool } from '../lib/workerPool.ts';
-import { CHAT_WORKER, closeAll, connectAll, heldUp, runLoad, type ChatPool, type LoadPhaseResult } from '../direct/chatPhase.ts';
+import { CHAT_WORKER, closeAll, connectAll, heldUp, primeChats, runLoad, type ChatPool, type LoadPhaseResult } from '../direct/chatPhase.ts';
 import { deliverSvg, machineLine, phaseTable } from '../direct/chatReport.ts';
 import { pairsOverWorkers, startProfiledTarget, type ProfileSummary } from '../direct/chatTargets.ts';
 
@@ -87,6 +87,7 @@ export const runMaxScenario = async (argv: readonly string[]): Promise<MaxReport
         progress(`[${kind}] ${TARGET_LABELS[kind]} on ${target.url} (pid ${target.pid})`);
         const { users, sends } = pairsOverWorkers(`m-${kind}`, options.clients, pool.size);
         const connect = await connectAll(pool, target, users, { label: kind, monitor });
+        await primeChats(pool, sends, kind);
         if (connect.failed > 0) throw new Error(`${kind}: ${connect.failed} connections failed ${JSON.stringify(connect.errors_by_kind)}`);
         for (let rate = options.rate, i = 0; rate <= options['max-rate']; rate = Math.round(rate * options.factor), i++) {
           const label = `${kind} @ ${formatCount(rate)}`;
