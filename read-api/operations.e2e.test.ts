@@ -10,6 +10,7 @@ afterAll(() => server.stop());
 describe('operations', () => {
   it('answers /healthz and /readyz', async () => {
     expect((await server.call(null, 'GET', '/healthz')).status).toBe(200);
+    await server.readModels.ready; // caught up and the read-model writer thread up: a few hundred ms after start
     expect((await server.call(null, 'GET', '/readyz')).body).toEqual({ status: 'ready' });
   });
 
