@@ -67,7 +67,9 @@ const read: Handler<'read'> = async (session, f, _ref, { commands }) => {
 };
 
 /** Relayed to the other members online, never stored; `start` at most once per 2 s per chat. */
-const typing: Handler<'typing'> = async (session, f, _ref, { readSide, deliver }) => {
+const typing: Handler<'typing'> = async (session, f, _ref, { readSide, deliver, fresh }) => {
+  // Members as of every acknowledged write (a group created just before included).
+  await fresh(f.chat_id);
   const members = (await readSide.queries.members(f.chat_id)).map((m) => m.user_id);
   if (members.length === 0) throw notFound(`no chat ${f.chat_id}`);
   if (!members.includes(session.userId)) throw forbidden(`not a member of ${f.chat_id}`);

@@ -114,14 +114,25 @@ export const startReadModels = ({
         const old = readStore.liveBuild(name);
         projector.add(projection, build, member.checkpoint);
         readStore.markLive(name, build);
-        progress.state = 'live';
         void subscription.close();
-        // Batches already handed over may still write into the old build: drop it once they committed.
+        // Batches already handed over may still write into the old build: drop it once they
+        // committed; the rebuild reports `live` once it is the only build.
         const dropOld = () => old !== undefined && !closed && readStore.dropBuild(projection, old);
-        void projector.settled().then(dropOld, dropOld).then(() => {
-          onProgress(progress);
-          resolve(progress);
-        }, reject);
+        void projector
+          .settled()
+          .then(dropOld, dropOld)
+          .then(
+            () => {
+              progress.state = 'live';
+              onProgress(progress);
+              resolve(progress);
+            },
+            (e: unknown) => {
+              progress.state = 'failed';
+              progress.error = String(e);
+              reject(e);
+            },
+          );
       };
       const subscription = store.subscribeToAll({
         after: 'start',
