@@ -81,6 +81,25 @@ describe('GET /v1/messages (history)', () => {
     });
   });
 
+  it('answers the text JSON.stringify makes of the history query, as JSON', async () => {
+    // The route sends JSON that SQLite writes (read-api/historyJson.int.test.ts pins it field by field).
+    const third = (await history('&before=4&limit=1')).body.messages[0];
+    expect((await server.call('dot', 'PUT', `/v1/messages/${third.message_id}/reactions/${encodeURIComponent('👍')}`)).status).toBe(204);
+    for (const query of ['', '&limit=2', '&before=3', '&after=2&limit=3'])
+      for (const as of ['cal', 'dot']) {
+        const response = await fetch(`${server.url}/v1/messages?chat_id=${chatId}${query}`, { headers: { authorization: `Bearer ${await server.token(as)}` } });
+        expect(response.status).toBe(200);
+        expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+        const page = new URLSearchParams(query);
+        const expected = server.readModels.queries.history(chatId, as, {
+          limit: Number(page.get('limit') ?? 50),
+          ...(page.has('before') && { before: Number(page.get('before')) }),
+          ...(page.has('after') && { after: Number(page.get('after')) }),
+        });
+        expect(await response.text()).toBe(JSON.stringify(expected));
+      }
+  });
+
   it('refuses limit out of 1..200, both cursors, or a bad chat id', async () => {
     for (const q of ['&limit=0', '&limit=201', '&before=3&after=1', '&before=-1']) expect((await history(q)).status).toBe(400);
     expect((await server.call('cal', 'GET', '/v1/messages?chat_id=bad%20id')).status).toBe(400);

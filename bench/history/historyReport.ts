@@ -10,7 +10,15 @@ export type PhaseResult = {
   chats: number;
   messages_per_chat: number;
   users: number;
-  generation: { events: number; append_and_project_s: number; projection_tail_s: number; total_s: number; events_per_s: number };
+  generation: {
+    events: number;
+    append_and_project_s: number;
+    projection_tail_s: number;
+    total_s: number;
+    events_per_s: number;
+    /** Seconds waited after the projections until the server was idle (the delivery router's tail), before any load. */
+    settle_s: number;
+  };
   store_bytes: { events_db: number; read_models_db: number };
   load: {
     target_rps: number;
@@ -88,6 +96,7 @@ export const historyMarkdown = (r: HistoryReport): string => {
     formatCount(p.generation.events),
     `${p.generation.total_s} s`,
     formatCount(p.generation.events_per_s),
+    `${p.generation.settle_s} s`,
     `${formatMiB(p.store_bytes.events_db)} + ${formatMiB(p.store_bytes.read_models_db)}`,
   ]);
   const behind = r.phases.filter((p) => p.load.achieved_rps < 0.99 * p.load.target_rps || p.load.errors > 0);
@@ -111,7 +120,7 @@ export const historyMarkdown = (r: HistoryReport): string => {
     '',
     saturation,
     '',
-    markdownTable(['store', 'events written', 'generation (append + project)', 'events/s', 'events.db + read-models.db'], generation),
+    markdownTable(['store', 'events written', 'generation (append + project)', 'events/s', 'server idle after', 'events.db + read-models.db'], generation),
     '',
     `Machine: ${r.machine.cpu_model}, ${r.machine.cores} cores, ${r.machine.memory_gib} GiB, Node ${r.machine.node}, ${r.machine.platform}; ` +
       `load average ${r.machine.load_average_at_start.join(' / ')} at start.`,

@@ -108,6 +108,30 @@ const fillStore = async (server: RunningServer, label: string, messages: number,
 
 const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;
 
+/** The server is settled when it used less than this share of a core over a second. */
+const SETTLED_CORES = 0.1;
+const SETTLE_LIMIT_S = 120;
+
+/**
+ * Waits until this process (the server) is idle: after the projections, the delivery
+ * router may still be working through the generated log, and that tail of the
+ * generation must not be measured as the cost of reads. Seconds waited.
+ */
+const settle = async (label: string): Promise<number> => {
+  const started = performance.now();
+  for (;;) {
+    const before = readProcessSnapshot();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const after = readProcessSnapshot();
+    const cores = (after.cpuUserSeconds + after.cpuSystemSeconds - before.cpuUserSeconds - before.cpuSystemSeconds) / ((after.atMs - before.atMs) / 1_000);
+    const waited = (performance.now() - started) / 1_000;
+    if (cores < SETTLED_CORES || waited >= SETTLE_LIMIT_S) {
+      progress(`[${label}] settled after ${waited.toFixed(1)} s (server at ${(cores * 100).toFixed(0)}% CPU)`);
+      return round(waited, 1);
+    }
+  }
+};
+
 const runPhase = async (pool: Pool, options: Options, outDir: string, label: string, messages: number, messagesPerChat: number): Promise<PhaseResult> => {
   const dataDir = scratchDir('bench-history');
   const config = loadConfig({
@@ -128,6 +152,7 @@ const runPhase = async (pool: Pool, options: Options, outDir: string, label: str
   try {
     progress(`[${label}] server on ${server.url}, data in ${dataDir}`);
     const filled = await fillStore(server, label, messages, messagesPerChat);
+    const settleSeconds = await settle(label);
 
     // One token per user; workers address them by index.
     const users = [...new Set(filled.chats.flatMap((c) => c.members))];
@@ -210,7 +235,7 @@ const runPhase = async (pool: Pool, options: Options, outDir: string, label: str
       chats: filled.plan.chats,
       messages_per_chat: filled.plan.messagesPerChat,
       users: users.length,
-      generation: filled.generation,
+      generation: { ...filled.generation, settle_s: settleSeconds },
       store_bytes: { events_db: fileSize(join(dataDir, 'events.db')), read_models_db: fileSize(join(dataDir, 'read-models.db')) },
       load: {
         target_rps: options.rate,
