@@ -54,6 +54,7 @@ export const createProjector = ({
   const members = new Map<string, Member>();
   let position = -1n; // nothing applied yet
   let handed = -1n; // the last event handed to the sink (committed or not)
+  const handedOrApplied = () => (handed > position ? handed : position);
   let subscription: Subscription | undefined;
   let stopped = false;
   let waiters: { position: bigint; resolve: () => void }[] = [];
@@ -144,7 +145,7 @@ export const createProjector = ({
   return {
     /** Joins a build to the live set. Its checkpoint must not be behind the projector's position. */
     add(projection: Projection, build: number, checkpoint: bigint) {
-      const from = handed > position ? handed : position;
+      const from = handedOrApplied();
       if (running && checkpoint < from) throw new Error(`${projection.name}@${build} at ${checkpoint} is behind the projector at ${from}`);
       members.set(projection.name, { projection, build, checkpoint, committed: checkpoint });
     },
@@ -163,7 +164,7 @@ export const createProjector = ({
      * The last position handed to the sink, committed or not: a build joining with `add`
      * must have applied at least this far, since later batches start after it.
      */
-    handed: () => (handed > position ? handed : position),
+    handed: handedOrApplied,
     /** Resolves once every batch handed over so far has committed (or failed). */
     settled: () => settled(),
     /** Resolves once every live build has applied the log up to `target`; rejects after `timeoutMs`. */

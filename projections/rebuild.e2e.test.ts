@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { directChatIdFor } from '../domain/ids.ts';
 import { freePort } from '../testing/childServer.ts';
 import { startTestServer, type TestServer } from '../testing/testServer.ts';
+import { readWholeHistory } from '../testing/readWholeHistory.ts';
 import { allProjections } from './allProjections.ts';
 
 /**
@@ -274,14 +275,7 @@ for (const [mode, env] of modes)
         for (const [chatId, chatAcks] of acks) {
           chatAcks.sort((a, b) => a.seq - b.seq);
           const viewer = members.get(chatId)![0]!;
-          const messages: { seq: number; message_id: string; sender_id: string; client_msg_id: string; content: string; deleted?: boolean; reactions?: unknown }[] = [];
-          for (let after = 0; ; ) {
-            const page = await server.call(viewer, 'GET', `/v1/messages?chat_id=${chatId}&after=${after}&limit=200`);
-            expect(page.status).toBe(200);
-            messages.push(...page.body.messages);
-            if (!page.body.has_more) break;
-            after = messages.at(-1)!.seq;
-          }
+          const messages = await readWholeHistory(server, viewer, chatId);
           expect(messages.map((m) => m.seq)).toEqual(chatAcks.map((_, i) => i + 1));
           expect(messages.map((m) => [m.message_id, m.sender_id, m.client_msg_id, m.content])).toEqual(chatAcks.map((a) => [a.messageId, a.senderId, a.clientMsgId, a.content]));
           if (chatId === bigId) {

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { readWholeHistory } from '../testing/readWholeHistory.ts';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -299,14 +300,7 @@ describe('kill -9 during projection, then restart', () => {
     for (const [chatId, chatAcks] of ackedByChat) {
       chatAcks.sort((a, b) => a.seq - b.seq);
       const viewer = chatAcks[0]!.senderId;
-      const messages: { seq: number; message_id: string; sender_id: string; client_msg_id: string; content: string }[] = [];
-      for (let after = 0; ; ) {
-        const page = await server.call(viewer, 'GET', `/v1/messages?chat_id=${chatId}&after=${after}&limit=200`);
-        expect(page.status).toBe(200);
-        messages.push(...page.body.messages);
-        if (!page.body.has_more) break;
-        after = messages.at(-1)!.seq;
-      }
+      const messages = await readWholeHistory(server, viewer, chatId);
       expect(messages.map((m) => m.seq)).toEqual(chatAcks.map((_, i) => i + 1));
       expect(messages.map((m) => [m.message_id, m.sender_id, m.client_msg_id, m.content])).toEqual(
         chatAcks.map((a) => [a.messageId, a.senderId, a.clientMsgId, a.content]),
