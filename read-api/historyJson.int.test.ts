@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allProjections } from '../projections/allProjections.ts';
+import { messageJsonParts, type MessageRow } from '../projections/messageRow.ts';
 import { createSqliteQueries, historyJsonOf, type HistoryJson, type ReadQueries } from '../projections/sqlite/sqliteQueries.ts';
 import { createSqliteReadStore, type SqliteReadStore } from '../projections/sqlite/sqliteReadStore.ts';
 import type { Row, Write } from '../projections/write.ts';
@@ -39,6 +40,8 @@ afterAll(() => {
 
 const write = (name: string, table: string, rows: Row[]) =>
   store.applyBatch([{ name, build: store.liveBuild(name)!, writes: rows.map((row): Write => ({ op: 'put', table, row })), checkpoint: 0n }]);
+/** Message rows as the history projection stores them: with their JSON parts. */
+const writeMessages = (rows: MessageRow[]) => write('history', 'messages', rows.map((row) => ({ ...row, ...messageJsonParts(row) })));
 
 /** Text with what JSON must escape, and what it must not: controls, quotes, backslashes, U+2028, astral, a lone surrogate. */
 const text = fc.string({
@@ -82,9 +85,7 @@ describe('history as JSON text written by SQLite', () => {
       fc.property(chatArb, ({ members, messages, watermarks, pages }) => {
         const chatId = `c${chats++}`;
         write('membership', 'members', members.map((u, i) => ({ chat_id: chatId, user_id: u, role: i === 0 ? 'admin' : 'member', joined_at: `t${i}`, peer_id: null })));
-        write(
-          'history',
-          'messages',
+        writeMessages(
           messages.map((m, i) => ({
             chat_id: chatId,
             seq: i + 1,
@@ -125,9 +126,7 @@ describe('history as JSON text written by SQLite', () => {
   it('pages a long chat both ways with has_more, limits up to 200', () => {
     const chatId = 'long';
     write('membership', 'members', [{ chat_id: chatId, user_id: 'ann', role: 'admin', joined_at: 't', peer_id: null }]);
-    write(
-      'history',
-      'messages',
+    writeMessages(
       Array.from({ length: 450 }, (_, i) => ({
         chat_id: chatId,
         seq: i + 1,

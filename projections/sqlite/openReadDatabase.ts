@@ -10,6 +10,9 @@ export const openReadDatabase = (path: string) => {
   const db = new Database(path, { timeout: 5_000 });
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
+  // History pages of random chats touch pages all over the file: the default 2 MiB cache
+  // re-read most of them (a 51-row page of 1 M messages: 80 → 70 µs of SQLite).
+  db.pragma('cache_size = -65536');
   db.defaultSafeIntegers(false);
   db.exec(`
     CREATE TABLE IF NOT EXISTS projection_builds (

@@ -59,13 +59,23 @@ export const historyJsonOf = (queries: object): HistoryJson | undefined => histo
 export const createSqliteQueries = (readStore: SqliteReadStore) => {
   const { db } = readStore;
   const cache = new Map<string, Statement<unknown[]>>();
+  let cachedFor = readStore.liveBuilds();
   const t = (name: string, table: string) => `"${readStore.table(name, table)}"`;
-  const sql = (build: () => string) => {
-    const text = build();
-    let statement = cache.get(text);
+  /**
+   * The statement of query `key` against the live tables: SQL text built and prepared
+   * only after a switch. Keyed by the text itself, every call built and hashed a
+   * kilobyte of SQL (9 % of the server's CPU in a history read).
+   */
+  const sql = (key: string, build: () => string) => {
+    const live = readStore.liveBuilds();
+    if (live !== cachedFor) {
+      cache.clear();
+      cachedFor = live;
+    }
+    let statement = cache.get(key);
     if (!statement) {
-      statement = db.prepare<unknown[]>(text);
-      cache.set(text, statement);
+      statement = db.prepare<unknown[]>(build());
+      cache.set(key, statement);
     }
     return statement;
   };
@@ -77,7 +87,7 @@ export const createSqliteQueries = (readStore: SqliteReadStore) => {
   const watermarks = () => t('receipts', 'watermarks');
 
   const reactionsOf = (chatId: string, fromSeq: number, toSeq: number) => {
-    const rows = sql(() => `SELECT seq, emoji, user_id FROM ${reactions()} WHERE chat_id = ? AND seq BETWEEN ? AND ? ORDER BY seq, emoji, user_id`).all(
+    const rows = sql('reactions', () => `SELECT seq, emoji, user_id FROM ${reactions()} WHERE chat_id = ? AND seq BETWEEN ? AND ? ORDER BY seq, emoji, user_id`).all(
       chatId,
       fromSeq,
       toSeq,
@@ -94,6 +104,7 @@ export const createSqliteQueries = (readStore: SqliteReadStore) => {
   /** Lowest delivered and read watermark among the other members: the status of one's own messages. */
   const othersWatermarks = (chatId: string, userId: string) =>
     sql(
+      'othersWatermarks',
       () => `SELECT COUNT(*) AS n, MIN(COALESCE(w.delivered_seq, 0)) AS delivered, MIN(COALESCE(w.read_seq, 0)) AS read
              FROM ${members()} m LEFT JOIN ${watermarks()} w ON w.chat_id = m.chat_id AND w.user_id = m.user_id
              WHERE m.chat_id = ? AND m.user_id <> ?`,
@@ -117,27 +128,23 @@ export const createSqliteQueries = (readStore: SqliteReadStore) => {
   };
 
   /** Message rows of a query selecting MESSAGE_COLUMNS. */
-  const messageRows = (build: () => string, ...params: unknown[]): MessageRow[] =>
-    (sql(build).raw(true).all(...params) as unknown[][]).map(fromRaw);
+  const messageRows = (key: string, build: () => string, ...params: unknown[]): MessageRow[] =>
+    (sql(key, build).raw(true).all(...params) as unknown[][]).map(fromRaw);
 
   const messageById = (messageId: string): MessageRow | undefined =>
-    messageRows(() => `SELECT ${MESSAGE_COLUMNS} FROM ${messages()} WHERE message_id = ?`, messageId)[0];
+    messageRows('messageById', () => `SELECT ${MESSAGE_COLUMNS} FROM ${messages()} WHERE message_id = ?`, messageId)[0];
 
   /**
    * SQL of the JSON text of message row `h` as `decorate` makes it for `@viewer`: the
-   * text JSON.stringify gives, same keys in the same order (json_quote escapes strings
-   * as JSON.stringify does). Reactions: users in user-id order under emoji keys in emoji
+   * text JSON.stringify gives, same keys in the same order. The parts no edit changes
+   * were written with the row (messageJsonParts); json_quote escapes the content as
+   * JSON.stringify does. Reactions: users in user-id order under emoji keys in emoji
    * order (a JS object would put integer-like keys such as "1" first: same JSON value).
    * Status of the viewer's own messages: from `others`, the CTE of `othersWatermarks`.
    * One printf per row: chained || copied the growing text at every step.
    */
-  const messageJson = () => `printf(
-        '{"message_id":%s,"chat_id":%s,"seq":%d,"sender_id":%s,"message_type":%s,"content":%s'
-          || '%s%s,"client_msg_id":%s,"timestamp":%s%s%s%s%s}',
-        json_quote(h.message_id), json_quote(h.chat_id), h.seq, json_quote(h.sender_id), json_quote(h.message_type), json_quote(h.content),
-        iif(h.media_id IS NULL, '', ',"media_id":' || json_quote(h.media_id)),
-        iif(h.reply_to IS NULL, '', ',"reply_to":' || json_quote(h.reply_to)),
-        json_quote(h.client_msg_id), json_quote(h.timestamp),
+  const messageJson = () => `printf('%s%s%s%s%s%s%s}',
+        h.json_head, json_quote(h.content), h.json_tail,
         iif(h.edited_at IS NULL, '', ',"edited_at":' || json_quote(h.edited_at)),
         iif(h.deleted = 1, ',"deleted":true', ''),
         CASE WHEN EXISTS (SELECT 1 FROM ${reactions()} r WHERE r.chat_id = h.chat_id AND r.seq = h.seq)
@@ -157,7 +164,7 @@ export const createSqliteQueries = (readStore: SqliteReadStore) => {
         WHERE m.chat_id = @chat AND m.user_id <> @viewer)`;
 
   const isMember = (chatId: string, userId: string): boolean =>
-    sql(() => `SELECT 1 FROM ${members()} WHERE chat_id = ? AND user_id = ?`)
+    sql('isMember', () => `SELECT 1 FROM ${members()} WHERE chat_id = ? AND user_id = ?`)
       .pluck(true)
       .get(chatId, userId) !== undefined;
 
@@ -174,6 +181,7 @@ export const createSqliteQueries = (readStore: SqliteReadStore) => {
     // EXISTS, SQLite would join, then read and sort the whole chat; as a condition per row,
     // it would scan the whole chat for a non-member.
     const rows = sql(
+      `historyJson ${order} ${take}`,
       () => `${othersCte()}
              SELECT ${messageJson()} FROM ${messages()} h
              WHERE h.chat_id = (SELECT chat_id FROM ${members()} WHERE chat_id = @chat AND user_id = @viewer)
@@ -190,10 +198,10 @@ export const createSqliteQueries = (readStore: SqliteReadStore) => {
 
   const queries = {
     chat: (chatId: string): ChatInfo | null =>
-      (sql(() => `SELECT chat_id, chat_type, name FROM ${chats()} WHERE chat_id = ?`).get(chatId) as ChatInfo | undefined) ?? null,
+      (sql('chat', () => `SELECT chat_id, chat_type, name FROM ${chats()} WHERE chat_id = ?`).get(chatId) as ChatInfo | undefined) ?? null,
 
     members: (chatId: string): MemberView[] =>
-      sql(() => `SELECT user_id, role FROM ${members()} WHERE chat_id = ? ORDER BY joined_at, user_id`).all(chatId) as MemberView[],
+      sql('members', () => `SELECT user_id, role FROM ${members()} WHERE chat_id = ? ORDER BY joined_at, user_id`).all(chatId) as MemberView[],
 
     isMember,
 
@@ -202,8 +210,9 @@ export const createSqliteQueries = (readStore: SqliteReadStore) => {
       const take = limitOf(page.limit + 1);
       const rows =
         page.after !== undefined
-          ? messageRows(() => `SELECT ${MESSAGE_COLUMNS} FROM ${messages()} WHERE chat_id = ? AND seq > ? ORDER BY seq ASC LIMIT ${take}`, chatId, page.after)
+          ? messageRows(`history after ${take}`, () => `SELECT ${MESSAGE_COLUMNS} FROM ${messages()} WHERE chat_id = ? AND seq > ? ORDER BY seq ASC LIMIT ${take}`, chatId, page.after)
           : messageRows(
+              `history before ${take}`,
               () => `SELECT ${MESSAGE_COLUMNS} FROM ${messages()} WHERE chat_id = ? AND seq < ? ORDER BY seq DESC LIMIT ${take}`,
               chatId,
               page.before ?? Number.MAX_SAFE_INTEGER,
@@ -223,6 +232,7 @@ export const createSqliteQueries = (readStore: SqliteReadStore) => {
       if (page.cursor !== undefined && after === null) return null;
       const take = limitOf(page.limit + 1);
       const rows = sql(
+        `inbox ${take}`,
         () => `SELECT m.chat_id, c.chat_type, c.name, m.peer_id, a.last_seq, a.updated_at,
                       COALESCE(w.read_seq, 0) AS read_seq,
                       a.last_seq - COALESCE(w.read_seq, 0)
@@ -241,7 +251,7 @@ export const createSqliteQueries = (readStore: SqliteReadStore) => {
       > & { name: string | null; peer_id: string | null })[];
       const more = rows.length > page.limit;
       const chatsPage = rows.slice(0, page.limit).map((r): ChatSummary => {
-        const last = r.last_seq > 0 ? messageRows(() => `SELECT ${MESSAGE_COLUMNS} FROM ${messages()} WHERE chat_id = ? AND seq = ?`, r.chat_id, r.last_seq)[0] : undefined;
+        const last = r.last_seq > 0 ? messageRows('messageAt', () => `SELECT ${MESSAGE_COLUMNS} FROM ${messages()} WHERE chat_id = ? AND seq = ?`, r.chat_id, r.last_seq)[0] : undefined;
         return {
           chat_id: r.chat_id,
           chat_type: r.chat_type,
@@ -261,6 +271,7 @@ export const createSqliteQueries = (readStore: SqliteReadStore) => {
     /** Every member's watermarks in the message's chat. */
     receipts(chatId: string): ReceiptView[] {
       return sql(
+        'receipts',
         () => `SELECT m.user_id, COALESCE(w.delivered_seq, 0) AS delivered_seq, COALESCE(w.read_seq, 0) AS read_seq
                FROM ${members()} m LEFT JOIN ${watermarks()} w ON w.chat_id = m.chat_id AND w.user_id = m.user_id
                WHERE m.chat_id = ? ORDER BY m.user_id`,
@@ -271,6 +282,7 @@ export const createSqliteQueries = (readStore: SqliteReadStore) => {
     contactsAmong(userId: string, userIds: readonly string[]): string[] {
       if (userIds.length === 0) return [];
       const rows = sql(
+        'contactsAmong',
         () => `SELECT DISTINCT other.user_id FROM ${members()} me JOIN ${members()} other ON other.chat_id = me.chat_id
                WHERE me.user_id = ? AND other.user_id IN (SELECT value FROM json_each(?))`,
       ).all(userId, JSON.stringify(userIds)) as { user_id: string }[];
@@ -279,12 +291,13 @@ export const createSqliteQueries = (readStore: SqliteReadStore) => {
 
     /** Users who have a direct chat with `userId`: they see each other's presence unasked. */
     directPeers: (userId: string): string[] =>
-      (sql(() => `SELECT peer_id FROM ${members()} WHERE user_id = ? AND peer_id IS NOT NULL`).all(userId) as { peer_id: string }[]).map((r) => r.peer_id),
+      (sql('directPeers', () => `SELECT peer_id FROM ${members()} WHERE user_id = ? AND peer_id IS NOT NULL`).all(userId) as { peer_id: string }[]).map((r) => r.peer_id),
 
     /** Every chat of the user with its counters, for `sync`. */
     chatsOf(userId: string): { chat_id: string; last_seq: number; read_seq: number; unread_count: number }[] {
       return (
         sql(
+          'chatsOf',
           () => `SELECT m.chat_id, COALESCE(a.last_seq, 0) AS last_seq, COALESCE(w.read_seq, 0) AS read_seq,
                         COALESCE(a.last_seq, 0) - COALESCE(w.read_seq, 0)
                           - (SELECT COUNT(*) FROM ${messages()} h WHERE h.chat_id = m.chat_id AND h.sender_id = m.user_id AND h.seq > COALESCE(w.read_seq, 0))

@@ -69,6 +69,8 @@ export const createSqliteReadStore = (path: string) => {
     db,
     builds,
     liveBuild: (name: string): number | undefined => live.get(name),
+    /** The live build of every read model: a new object after each switch or drop. */
+    liveBuilds: (): ReadonlyMap<string, number> => live,
 
     /** Physical name of a live read model's table, for queries. */
     table(name: string, table: string): string {
