@@ -4,7 +4,8 @@ import type { Projection } from './projection.ts';
 import { createProjector, projectBatch, type ProjectionSink } from './projector.ts';
 import { createBulkLoader } from './sqlite/bulkLoader.ts';
 import { createLiveWriter } from './sqlite/liveWriter.ts';
-import { createSqliteQueries } from './sqlite/sqliteQueries.ts';
+import { startReaderThread, type ReaderThread } from './sqlite/readerThread.ts';
+import { createSqliteQueries, historyJsonOf, type HistoryPageRequest } from './sqlite/sqliteQueries.ts';
 import { createSqliteReadStore } from './sqlite/sqliteReadStore.ts';
 
 export type RebuildProgress = {
@@ -31,12 +32,15 @@ export const startReadModels = ({
   path,
   projections = allProjections,
   writeInWorker = false,
+  readInWorker = false,
 }: {
   store: EventStore;
   path: string;
   projections?: readonly Projection[];
   /** Live batches are written by a worker thread (sqlite/liveWriter.ts); files only. */
   writeInWorker?: boolean;
+  /** REST history pages are read by a worker thread (sqlite/readerThread.ts), started once ready; files only. */
+  readInWorker?: boolean;
 }) => {
   const readStore = createSqliteReadStore(path);
   const inFile = path !== '' && !path.startsWith(':memory:') && !path.startsWith('file:');
@@ -162,10 +166,22 @@ export const startReadModels = ({
     });
   };
 
+  const queries = createSqliteQueries(readStore);
+  const historyJsonHere = historyJsonOf(queries)!;
+  // Started once caught up: nothing is read before, and a cold start under load built a backlog.
+  let reader: ReaderThread | undefined;
+  if (readInWorker && inFile) void ready.then(() => void (closed || (reader = startReaderThread({ path }))));
+  /** On the reader thread once it is up; here before that, and if it fails the query or stops. */
+  const historyJson = (chatId: string, viewerId: string, page: HistoryPageRequest): string | null | Promise<string | null> => {
+    if (!reader?.usable()) return historyJsonHere(chatId, viewerId, page);
+    return reader.historyJson(readStore.liveBuilds(), chatId, viewerId, page).catch(() => historyJsonHere(chatId, viewerId, page));
+  };
+
   return {
     readStore,
     projector,
-    queries: createSqliteQueries(readStore),
+    queries,
+    historyJson,
     /** Caught up once, with every secondary index (and the writer thread up, if any). */
     ready,
     /** In one process every chat's writes are in one log: wait for the projector to reach its head. */
@@ -190,6 +206,7 @@ export const startReadModels = ({
       await bulk?.finish([]);
       await live?.close();
       closed = true;
+      await reader?.close();
       readStore.close();
     },
   };

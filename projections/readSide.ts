@@ -1,5 +1,5 @@
 import type { RebuildProgress, ProjectionStatus } from './readModels.ts';
-import type { createSqliteQueries } from './sqlite/sqliteQueries.ts';
+import type { createSqliteQueries, HistoryPageRequest } from './sqlite/sqliteQueries.ts';
 
 type SqliteQueries = ReturnType<typeof createSqliteQueries>;
 
@@ -18,6 +18,11 @@ export type Queries = {
  */
 export type ReadSide = {
   queries: Queries;
+  /**
+   * `queries.history` as the JSON text of its answer, for members only (null for anyone
+   * else), where the store can write it without building objects (SQLite).
+   */
+  historyJson?: (chatId: string, viewerId: string, page: HistoryPageRequest) => string | null | Promise<string | null>;
   /**
    * Resolves once reads reflect every write acknowledged before the call (for `chatId`:
    * every write to that chat); rejects after `timeoutMs`.

@@ -19,6 +19,8 @@ const envSchema = z.object({
    * on: `direct` at 5,000 msg/s kept up with it and fell behind without it, bench/RESULTS.md).
    */
   CHAT_PROJECT_IN_WORKER: bool.optional(),
+  /** Embedded read models: REST history pages read on a worker thread (default on). */
+  CHAT_READ_IN_WORKER: bool.optional(),
   CHAT_JWT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   CHAT_JWT_AUDIENCE: z.string().min(1).default('chat'),
   CHAT_DEV_LOGIN: bool.optional(),
@@ -59,6 +61,7 @@ export type Config = {
   dataDir: string;
   commitInWorker: boolean;
   projectInWorker: boolean;
+  readInWorker: boolean;
   jwtSecret: string | undefined;
   jwtAudience: string;
   devLogin: boolean;
@@ -104,6 +107,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     dataDir: e.CHAT_DATA_DIR,
     commitInWorker: e.CHAT_COMMIT_IN_WORKER ?? false,
     projectInWorker: e.CHAT_PROJECT_IN_WORKER ?? true,
+    readInWorker: e.CHAT_READ_IN_WORKER ?? true,
     jwtSecret: e.CHAT_JWT_SECRET,
     jwtAudience: e.CHAT_JWT_AUDIENCE,
     devLogin: e.CHAT_DEV_LOGIN ?? e.CHAT_PROFILE === 'embedded',

@@ -19,7 +19,7 @@ import { jwtSecretFor } from './jwtSecret.ts';
 export const startServer = async (config: Config) => {
   mkdirSync(config.dataDir, { recursive: true });
   const store = createSqliteEventStore({ path: join(config.dataDir, 'events.db'), commitInWorker: config.commitInWorker, soleWriter: true });
-  const readModels = startReadModels({ store, path: join(config.dataDir, 'read-models.db'), writeInWorker: config.projectInWorker });
+  const readModels = startReadModels({ store, path: join(config.dataDir, 'read-models.db'), writeInWorker: config.projectInWorker, readInWorker: config.readInWorker });
   const metrics = createMetrics();
   const commands = createCommands(store, { sendRate: config.rate, onAppended: (n) => metrics.appended.inc(n) });
   const tokens = createTokens(jwtSecretFor(config.jwtSecret, config.dataDir), config.jwtAudience);

@@ -56,7 +56,7 @@ export const historyJsonOf = (queries: object): HistoryJson | undefined => histo
  * are resolved per call, so a rebuild's switch is seen by the next query. SQL is
  * prepared once per (query, table set), i.e. once per switch.
  */
-export const createSqliteQueries = (readStore: SqliteReadStore) => {
+export const createSqliteQueries = (readStore: Pick<SqliteReadStore, 'db' | 'table' | 'liveBuilds'>) => {
   const { db } = readStore;
   const cache = new Map<string, Statement<unknown[]>>();
   let cachedFor = readStore.liveBuilds();

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { forbidden, notFound, unavailable } from '../../domain/errors.ts';
-import { historyJsonOf } from '../../projections/sqlite/sqliteQueries.ts';
 import type { RouteDeps } from '../apiDeps.ts';
 import * as s from '../schemas.ts';
 import { plainJson, sendJsonText } from '../plainJson.ts';
@@ -17,7 +16,7 @@ export const messageRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) =>
   const { commands, readModels, auth, fresh } = deps;
   const q = readModels.queries;
   // SQLite writes a history page's JSON itself; other stores answer objects, stringified.
-  const historyJson = historyJsonOf(q);
+  const { historyJson } = readModels;
 
   r.post('/v1/messages', {
     schema: { body: s.sendDirectBody, response: { 200: s.sendAckSchema, 201: s.sendAckSchema } },
@@ -42,7 +41,7 @@ export const messageRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) =>
       // Not a member, or no such chat: the same answer, so membership is not revealed.
       const noChat = () => notFound(`no chat ${chat_id}`);
       if (historyJson) {
-        const json = historyJson(chat_id, viewer, page);
+        const json = await historyJson(chat_id, viewer, page);
         if (json === null) throw noChat();
         return sendJsonText(reply, json);
       }

@@ -1,0 +1,40 @@
+/**
+ * A read-model reader: answers REST history pages from its own connection to the
+ * read-model file, so the main thread only parses and answers HTTP. Reads see every
+ * commit before they start (WAL), and the main thread asks only once its reads would.
+ */
+import Database from 'better-sqlite3';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { FromReader, ToReader } from './readerProtocol.ts';
+import { createSqliteQueries, historyJsonOf } from './sqliteQueries.ts';
+import { physicalTable } from './tableDdl.ts';
+
+const port = parentPort!;
+const reply = (message: FromReader) => port.postMessage(message);
+const { path } = workerData as { path: string };
+
+const db = new Database(path, { readonly: true, timeout: 5_000 });
+db.pragma('cache_size = -65536'); // as openReadDatabase
+let live: ReadonlyMap<string, number> = new Map();
+const historyJson = historyJsonOf(
+  createSqliteQueries({
+    db,
+    liveBuilds: () => live,
+    table(name, table) {
+      const build = live.get(name);
+      if (build === undefined) throw new Error(`read model ${name} has no live build`);
+      return physicalTable(name, build, table);
+    },
+  }),
+)!;
+
+port.on('message', ({ id, live: builds, chatId, viewerId, page }: ToReader) => {
+  if (builds) live = new Map(builds);
+  try {
+    reply({ type: 'page', id, json: historyJson(chatId, viewerId, page) });
+  } catch (error) {
+    reply({ type: 'failed', id, error: String(error) });
+  }
+});
+
+reply({ type: 'ready' });
