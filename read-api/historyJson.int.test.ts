@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allProjections } from '../projections/allProjections.ts';
-import { messageJsonParts, type MessageRow } from '../projections/messageRow.ts';
+import type { MessageRow } from '../projections/messageRow.ts';
 import { createSqliteQueries, historyJsonOf, type HistoryJson, type ReadQueries } from '../projections/sqlite/sqliteQueries.ts';
 import { createSqliteReadStore, type SqliteReadStore } from '../projections/sqlite/sqliteReadStore.ts';
 import type { Row, Write } from '../projections/write.ts';
@@ -40,8 +40,7 @@ afterAll(() => {
 
 const write = (name: string, table: string, rows: Row[]) =>
   store.applyBatch([{ name, build: store.liveBuild(name)!, writes: rows.map((row): Write => ({ op: 'put', table, row })), checkpoint: 0n }]);
-/** Message rows as the history projection stores them: with their JSON parts. */
-const writeMessages = (rows: MessageRow[]) => write('history', 'messages', rows.map((row) => ({ ...row, ...messageJsonParts(row) })));
+const writeMessages = (rows: MessageRow[]) => write('history', 'messages', rows);
 
 /** Text with what JSON must escape, and what it must not: controls, quotes, backslashes, U+2028, astral, a lone surrogate. */
 const text = fc.string({

@@ -1,12 +1,11 @@
 import type { DomainEvent } from '../../domain/events.ts';
-import { messageJsonParts, type MessageRow } from '../messageRow.ts';
 import type { Projection } from '../projection.ts';
 import { patch, put, remove, type Write } from '../write.ts';
 
 /** Message history per chat by seq, with edits, deletes and reactions; also the message-id lookup. */
 export const historyProjection: Projection = {
   name: 'history',
-  version: 2,
+  version: 1,
   tables: {
     messages: {
       columns: {
@@ -22,9 +21,6 @@ export const historyProjection: Projection = {
         timestamp: 'text',
         edited_at: 'text',
         deleted: 'integer',
-        // the message's JSON text but for content, edits and deletes (messageJsonParts)
-        json_head: 'text',
-        json_tail: 'text',
       },
       primaryKey: ['chat_id', 'seq'],
       // by id (edits, receipts, media access); own messages after a seq (unread counts)
@@ -41,21 +37,22 @@ export const historyProjection: Projection = {
     switch (event.type) {
       case 'MessageSent': {
         const d = event.data;
-        const row: MessageRow = {
-          chat_id: d.chatId,
-          seq: d.seq,
-          message_id: d.messageId,
-          sender_id: d.senderId,
-          client_msg_id: d.clientMsgId,
-          message_type: d.messageType,
-          content: d.content,
-          media_id: d.mediaId ?? null,
-          reply_to: d.replyTo ?? null,
-          timestamp: d.at,
-          edited_at: null,
-          deleted: 0,
-        };
-        return [put('messages', { ...row, ...messageJsonParts(row) })];
+        return [
+          put('messages', {
+            chat_id: d.chatId,
+            seq: d.seq,
+            message_id: d.messageId,
+            sender_id: d.senderId,
+            client_msg_id: d.clientMsgId,
+            message_type: d.messageType,
+            content: d.content,
+            media_id: d.mediaId ?? null,
+            reply_to: d.replyTo ?? null,
+            timestamp: d.at,
+            edited_at: null,
+            deleted: 0,
+          }),
+        ];
       }
       case 'MessageEdited':
         return [patch('messages', { chat_id: event.data.chatId, seq: event.data.seq }, { content: event.data.content, edited_at: event.data.at })];

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { scratchDir } from '../../testing/tempEventStore.ts';
 import { allProjections } from '../allProjections.ts';
 import { historyProjection } from '../history/historyProjection.ts';
-import { messageJsonParts, type MessageRow } from '../messageRow.ts';
+import type { MessageRow } from '../messageRow.ts';
 import { put } from '../write.ts';
 import { startReaderThread } from './readerThread.ts';
 import { createSqliteQueries, historyJsonOf } from './sqliteQueries.ts';
@@ -34,7 +34,7 @@ const setup = () => {
   for (const p of allProjections) readStore.markLive(p.name, readStore.createBuild(p));
   const fill = (build: number, count: number, content: string) =>
     readStore.applyBatch([
-      { name: 'history', build, checkpoint: 0n, writes: Array.from({ length: count }, (_, i) => put('messages', { ...row(i + 1, content), ...messageJsonParts(row(i + 1, content)) })) },
+      { name: 'history', build, checkpoint: 0n, writes: Array.from({ length: count }, (_, i) => put('messages', row(i + 1, content))) },
     ]);
   readStore.applyBatch([
     {

@@ -136,15 +136,19 @@ export const createSqliteQueries = (readStore: Pick<SqliteReadStore, 'db' | 'tab
 
   /**
    * SQL of the JSON text of message row `h` as `decorate` makes it for `@viewer`: the
-   * text JSON.stringify gives, same keys in the same order. The parts no edit changes
-   * were written with the row (messageJsonParts); json_quote escapes the content as
-   * JSON.stringify does. Reactions: users in user-id order under emoji keys in emoji
+   * text JSON.stringify gives, same keys in the same order (json_quote escapes strings
+   * as JSON.stringify does). Reactions: users in user-id order under emoji keys in emoji
    * order (a JS object would put integer-like keys such as "1" first: same JSON value).
    * Status of the viewer's own messages: from `others`, the CTE of `othersWatermarks`.
    * One printf per row: chained || copied the growing text at every step.
    */
-  const messageJson = () => `printf('%s%s%s%s%s%s%s}',
-        h.json_head, json_quote(h.content), h.json_tail,
+  const messageJson = () => `printf(
+        '{"message_id":%s,"chat_id":%s,"seq":%d,"sender_id":%s,"message_type":%s,"content":%s'
+          || '%s%s,"client_msg_id":%s,"timestamp":%s%s%s%s%s}',
+        json_quote(h.message_id), json_quote(h.chat_id), h.seq, json_quote(h.sender_id), json_quote(h.message_type), json_quote(h.content),
+        iif(h.media_id IS NULL, '', ',"media_id":' || json_quote(h.media_id)),
+        iif(h.reply_to IS NULL, '', ',"reply_to":' || json_quote(h.reply_to)),
+        json_quote(h.client_msg_id), json_quote(h.timestamp),
         iif(h.edited_at IS NULL, '', ',"edited_at":' || json_quote(h.edited_at)),
         iif(h.deleted = 1, ',"deleted":true', ''),
         CASE WHEN EXISTS (SELECT 1 FROM ${reactions()} r WHERE r.chat_id = h.chat_id AND r.seq = h.seq)
