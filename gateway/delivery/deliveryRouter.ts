@@ -73,7 +73,7 @@ export const createDeliveryRouter = ({
       case 'ReactionRemoved': {
         const route = await routeAt(event.data.chatId, e.position);
         await readSide.projected(event.data.chatId, e.position, readWaitMs);
-        const message = await q.message(event.data.messageId, '');
+        const message = await q.message(event.data.chatId, event.data.seq, '');
         if (message) toMembers(route, { type: 'message_update', data: message });
         return;
       }

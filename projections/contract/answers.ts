@@ -62,7 +62,7 @@ const pages = async <P>(first: () => Promise<P>, next: (page: P) => (() => Promi
  */
 export const answers = async (q: AsyncQueries, log: ChatLog, { viewers = USERS_AND_STRANGER }: { viewers?: readonly string[] } = {}) => {
   const chatIds = [...log.chatIds, 'no-such-chat'];
-  const messageIds = [...log.messageIds, 'no-such-message'];
+  const messages = [...log.messages, { chatId: 'no-such-chat', seq: 1 }, ...log.chatIds.slice(0, 1).map((chatId) => ({ chatId, seq: 1_000_000 }))];
   const perUser = await Promise.all(
     USERS_AND_STRANGER.map((u) =>
       allOf({
@@ -102,11 +102,10 @@ export const answers = async (q: AsyncQueries, log: ChatLog, { viewers = USERS_A
     ),
   );
   const perMessage = await Promise.all(
-    messageIds.map((m) =>
+    messages.map((m) =>
       allOf({
         message: m,
-        chatOfMessage: q.chatOfMessage(m),
-        views: Promise.all(viewers.map((u) => q.message(m, u))),
+        views: Promise.all(viewers.map((u) => q.message(m.chatId, m.seq, u))),
       }),
     ),
   );

@@ -12,7 +12,7 @@ export const USERS = ['ann', 'bob', 'cat', 'dan'] as const;
 /** A user in no chat. */
 export const STRANGER = 'zed';
 
-export type ChatLog = { events: RecordedEvent[]; chatIds: string[]; messageIds: string[] };
+export type ChatLog = { events: RecordedEvent[]; chatIds: string[]; messages: { chatId: string; seq: number }[] };
 
 /** Runs random commands (a group of ann, bob, cat first) on a real temp SQLite event store and returns its log. */
 export const recordChatLog = async (ops: readonly ChatOp[]): Promise<ChatLog> => {
@@ -31,8 +31,11 @@ export const recordChatLog = async (ops: readonly ChatOp[]): Promise<ChatLog> =>
     const chatIds = [
       ...new Set(events.filter((e) => e.type === 'ChatCreated').map((e) => (e.data as { chatId: string }).chatId)),
     ];
-    const messageIds = events.filter((e) => e.type === 'MessageSent').map((e) => (e.data as { messageId: string }).messageId);
-    return { events, chatIds, messageIds };
+    const messages = events.filter((e) => e.type === 'MessageSent').map((e) => {
+      const { chatId, seq } = e.data as { chatId: string; seq: number };
+      return { chatId, seq };
+    });
+    return { events, chatIds, messages };
   } finally {
     await store.close().catch(() => {});
     temp.cleanup();

@@ -108,9 +108,9 @@ export const createMongoQueries = (store: MongoReadStore) => {
     });
   };
 
-  /** 1 round trip, by the message_id index. */
-  const messageById = async (messageId: string): Promise<MessageRow | undefined> =>
-    (await findMessages({ message_id: messageId }, ['message_id'], undefined, 1))[0];
+  /** 1 round trip, by the primary key. */
+  const messageAt = async (chatId: string, seq: number): Promise<MessageRow | undefined> =>
+    (await findMessages({ chat_id: chatId, seq }, ['chat_id', 'seq'], undefined, 1))[0];
 
   /** 1 round trip: own messages after the read watermark, by the (chat_id, sender_id, seq) index. */
   const ownAfter = (chatId: string, userId: string, readSeq: number) =>
@@ -152,8 +152,8 @@ export const createMongoQueries = (store: MongoReadStore) => {
     },
 
     /** 2 round trips (4 for one's own message). */
-    async message(messageId: string, viewerId: string): Promise<MessageView | null> {
-      const row = await messageById(messageId);
+    async message(chatId: string, seq: number, viewerId: string): Promise<MessageView | null> {
+      const row = await messageAt(chatId, seq);
       return row ? (await decorate([row], viewerId))[0]! : null;
     },
 
@@ -251,11 +251,6 @@ export const createMongoQueries = (store: MongoReadStore) => {
       );
     },
 
-    /** Chat of a message, for authorization of message-addressed routes. 1 round trip. */
-    chatOfMessage: async (messageId: string): Promise<{ chat_id: string; seq: number; sender_id: string } | null> => {
-      const row = await messageById(messageId);
-      return row ? { chat_id: row.chat_id, seq: row.seq, sender_id: row.sender_id } : null;
-    },
   };
 };
 

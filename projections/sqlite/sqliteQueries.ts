@@ -131,8 +131,8 @@ export const createSqliteQueries = (readStore: Pick<SqliteReadStore, 'db' | 'tab
   const messageRows = (key: string, build: () => string, ...params: unknown[]): MessageRow[] =>
     (sql(key, build).raw(true).all(...params) as unknown[][]).map(fromRaw);
 
-  const messageById = (messageId: string): MessageRow | undefined =>
-    messageRows('messageById', () => `SELECT ${MESSAGE_COLUMNS} FROM ${messages()} WHERE message_id = ?`, messageId)[0];
+  const messageAt = (chatId: string, seq: number): MessageRow | undefined =>
+    messageRows('messageAt', () => `SELECT ${MESSAGE_COLUMNS} FROM ${messages()} WHERE chat_id = ? AND seq = ?`, chatId, seq)[0];
 
   /**
    * SQL of the JSON text of message row `h` as `decorate` makes it for `@viewer`: the
@@ -225,8 +225,9 @@ export const createSqliteQueries = (readStore: Pick<SqliteReadStore, 'db' | 'tab
       return { messages: decorate(rows.slice(0, page.limit), viewerId), has_more };
     },
 
-    message(messageId: string, viewerId: string): MessageView | null {
-      const row = messageById(messageId);
+    /** A message by its place (a message id is resolved through the log: its MessageSent event's id). */
+    message(chatId: string, seq: number, viewerId: string): MessageView | null {
+      const row = messageAt(chatId, seq);
       return row ? decorate([row], viewerId)[0]! : null;
     },
 
@@ -255,7 +256,7 @@ export const createSqliteQueries = (readStore: Pick<SqliteReadStore, 'db' | 'tab
       > & { name: string | null; peer_id: string | null })[];
       const more = rows.length > page.limit;
       const chatsPage = rows.slice(0, page.limit).map((r): ChatSummary => {
-        const last = r.last_seq > 0 ? messageRows('messageAt', () => `SELECT ${MESSAGE_COLUMNS} FROM ${messages()} WHERE chat_id = ? AND seq = ?`, r.chat_id, r.last_seq)[0] : undefined;
+        const last = r.last_seq > 0 ? messageAt(r.chat_id, r.last_seq) : undefined;
         return {
           chat_id: r.chat_id,
           chat_type: r.chat_type,
@@ -314,11 +315,6 @@ export const createSqliteQueries = (readStore: Pick<SqliteReadStore, 'db' | 'tab
       ).map((r) => ({ ...r, unread_count: Math.max(0, r.unread_count) }));
     },
 
-    /** Chat of a message, for authorization of message-addressed routes. */
-    chatOfMessage: (messageId: string): { chat_id: string; seq: number; sender_id: string } | null => {
-      const row = messageById(messageId);
-      return row ? { chat_id: row.chat_id, seq: row.seq, sender_id: row.sender_id } : null;
-    },
   };
   historyJsonByQueries.set(queries, historyJson);
   return queries;

@@ -12,13 +12,16 @@ export const tableDdl = (physical: string, spec: TableSpec): string => {
   return `CREATE TABLE IF NOT EXISTS ${quote(physical)} (${columns.join(', ')}, PRIMARY KEY (${spec.primaryKey.map(quote).join(', ')})) WITHOUT ROWID`;
 };
 
+/** Name of a secondary index: `<physical table>__<columns>`. */
+export const indexName = (physical: string, cols: readonly string[]) => `${physical}__${cols.join('_')}`;
+
 /** The secondary indexes of a table: built with it, or once after a bulk load (cheaper than row by row). */
 export const indexDdl = (physical: string, spec: TableSpec): string =>
   (spec.indexes ?? [])
     .map((cols) => {
       const lead = cols[0]!;
       const where = spec.sparse?.includes(lead) ? ` WHERE ${quote(lead)} IS NOT NULL` : '';
-      return `CREATE INDEX IF NOT EXISTS ${quote(`${physical}__${cols.join('_')}`)} ON ${quote(physical)} (${cols.map(quote).join(', ')})${where}`;
+      return `CREATE INDEX IF NOT EXISTS ${quote(indexName(physical, cols))} ON ${quote(physical)} (${cols.map(quote).join(', ')})${where}`;
     })
     .join(';\n');
 

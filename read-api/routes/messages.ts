@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { findMessage } from '../../commands/findMessage.ts';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { forbidden, notFound, unavailable } from '../../domain/errors.ts';
 import type { RouteDeps } from '../apiDeps.ts';
@@ -55,11 +56,11 @@ export const messageRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) =>
     onRequest: auth,
     handler: async (request) => {
       const { message_id } = request.params;
-      const { chatId, position } = await commands.editMessage({ messageId: message_id, by: request.caller.userId, content: request.body.content });
+      const { chatId, seq, position } = await commands.editMessage({ messageId: message_id, by: request.caller.userId, content: request.body.content });
       await readModels.projected(chatId, position, deps.config.readWaitMs).catch(() => {
         throw unavailable('the edit is stored; its read model is behind, read it again shortly');
       });
-      return (await q.message(message_id, request.caller.userId))!;
+      return (await q.message(chatId, seq, request.caller.userId))!;
     },
   });
 
@@ -91,9 +92,10 @@ export const messageRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) =>
     onRequest: auth,
     preHandler: fresh,
     handler: async (request) => {
-      const message = await q.chatOfMessage(request.params.message_id);
-      if (!message || !(await q.isMember(message.chat_id, request.caller.userId))) throw notFound(`no message ${request.params.message_id}`);
-      return { receipts: await q.receipts(message.chat_id) };
+      // The message's chat from the log (its id is its MessageSent event's): not known to a non-member either.
+      const message = await findMessage(deps.store, request.params.message_id);
+      if (!message || !(await q.isMember(message.chatId, request.caller.userId))) throw notFound(`no message ${request.params.message_id}`);
+      return { receipts: await q.receipts(message.chatId) };
     },
   });
 };
