@@ -137,6 +137,8 @@ const settle = async (label: string): Promise<number> => {
 const runPhase = async (pool: Pool, options: Options, outDir: string, label: string, messages: number, messagesPerChat: number): Promise<PhaseResult> => {
   const dataDir = scratchDir('bench-history');
   const config = loadConfig({
+    // Server settings through the environment (CHAT_READ_IN_WORKER=false for an A/B), as the other scenarios' servers take them.
+    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('CHAT_'))),
     PORT: '0',
     CHAT_DATA_DIR: dataDir,
     CHAT_LOG_LEVEL: 'silent',
