@@ -16,7 +16,7 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 /** The history scenario end to end at toy sizes: it runs and writes well-formed results. Not a measurement. */
 describe('bench history (smoke)', () => {
   it('writes history.json, .md and .svg with figures for both store sizes', async () => {
-    const args = ['--import', tsx, 'bench/run.ts', 'history', '--messages', '2000', '--rate', '200', '--duration', '1', '--warmup', '0.5', '--out', out];
+    const args = ['--import', tsx, 'bench/run.ts', 'history', '--messages', '2000', '--rate', '200', '--duration', '1', '--warmup', '0.5', '--prime', '0.3', '--out', out];
     const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: repoRoot, timeout: 25_000, maxBuffer: 16 * 2 ** 20 });
     expect(stdout).toContain('| store |');
 

@@ -29,8 +29,7 @@ import type { HistoryJob, HistoryTarget, HistoryWorkerProgress, HistoryWorkerRes
 export const historyOptions = {
   messages: { kind: 'number', default: 1_000_000, integer: true, min: 10, description: 'messages in the large store (the small one has 10× fewer)' },
   ...commonOptions,
-  // A cold 1 M-message store (page cache, mapped file, JIT) built a backlog in the first 2 s that lasted into the measured window.
-  warmup: { ...commonOptions.warmup, default: 5 },
+  prime: { kind: 'number', default: 3, min: 0, description: 'seconds of closed-loop requests before the open loop (JIT, caches, connections; not recorded)' },
   limit: { kind: 'number', default: 50, integer: true, description: 'page size of each history query (1..200)' },
 } as const satisfies OptionSpecs;
 
@@ -165,7 +164,9 @@ const runPhase = async (pool: Pool, options: Options, outDir: string, label: str
     const tokens = await Promise.all(users.map((u) => server.tokens.issue(u, [], ttlSeconds)));
     const chats: HistoryTarget[] = filled.chats.map((c) => ({ chatId: c.chatId, lastSeq: c.lastSeq, members: c.members.map((m) => index.get(m)!) }));
 
-    const startAtEpochMs = nowEpochMs() + 500;
+    // The workers prime (closed loop) until the schedule starts.
+    const startAtEpochMs = nowEpochMs() + 500 + options.prime * 1_000;
+    if (options.prime > 0) progress(`[${label}] priming ${options.prime} s: closed loop, ${8 * pool.size} requests in flight, not recorded`);
     const jobs: HistoryJob[] = Array.from({ length: pool.size }, (_, i) => ({
       url: server.url,
       tokens,
