@@ -11,13 +11,14 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeOptions, parseOptions, UsageError, type OptionSpecs } from '../lib/args.ts';
 import { createLoadMonitor, type WindowUsage } from '../lib/loadMonitor.ts';
-import { machineInfo, type MachineInfo } from '../lib/machine.ts';
+import { machineInfo } from '../lib/machine.ts';
 import { readProcessSnapshot } from '../lib/processStats.ts';
 import { formatCount, formatMiB, markdownTable, progress } from '../lib/report.ts';
 import { parseTargets, startTarget, TARGET_LABELS, type TargetKind } from '../lib/targets.ts';
 import { startWorkerPool } from '../lib/workerPool.ts';
 import { CHAT_WORKER, closeAll, connectAll, type ChatPool, type ConnectSummary } from '../direct/chatPhase.ts';
 import { machineLine } from '../direct/chatReport.ts';
+import type { ReportHeader } from '../lib/reportHeader.ts';
 
 export const connectionsOptions = {
   clients: { kind: 'number', default: 19_000, integer: true, min: 1, description: 'idle authenticated connections to open' },
@@ -50,12 +51,7 @@ export type ConnectionsPhase = {
   machine_during_ramp: WindowUsage['machine'];
 };
 
-export type ConnectionsReport = {
-  scenario: 'connections';
-  started_at: string;
-  took_s: number;
-  machine: MachineInfo;
-  settings: Record<string, unknown>;
+export type ConnectionsReport = ReportHeader<'connections'> & {
   phases: ConnectionsPhase[];
   ratio_kib_per_connection_project_over_ws: number | null;
   target: { connections: number; max_kib_per_connection: number; applies: boolean; met: boolean | null };

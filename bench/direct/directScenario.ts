@@ -9,13 +9,14 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { commonOptions, describeOptions, parseOptions, UsageError, type OptionSpecs } from '../lib/args.ts';
 import { createLoadMonitor } from '../lib/loadMonitor.ts';
-import { machineInfo, type MachineInfo } from '../lib/machine.ts';
+import { machineInfo } from '../lib/machine.ts';
 import { formatCount, formatMs, progress } from '../lib/report.ts';
 import { targetsOf, TARGET_LABELS, type TargetKind } from '../lib/targets.ts';
 import { startWorkerPool } from '../lib/workerPool.ts';
 import { CHAT_WORKER, closeAll, connectAll, primeChats, runLoad, type ChatPool, type ConnectSummary, type LoadPhaseResult } from './chatPhase.ts';
 import { deliverSvg, machineLine, phaseTable } from './chatReport.ts';
 import { pairsOverWorkers, startProfiledTarget, type ProfileSummary } from './chatTargets.ts';
+import type { ReportHeader } from '../lib/reportHeader.ts';
 
 export const directOptions = {
   ...commonOptions,
@@ -34,12 +35,7 @@ ${describeOptions(directOptions)}`;
 const TARGET = { p99_ms: 100, rate: 5_000, max_ratio_to_ws: 2 };
 const WORKER = fileURLToPath(CHAT_WORKER);
 
-export type DirectReport = {
-  scenario: 'direct';
-  started_at: string;
-  took_s: number;
-  machine: MachineInfo;
-  settings: Record<string, unknown>;
+export type DirectReport = ReportHeader<'direct'> & {
   phases: (LoadPhaseResult & { connect: ConnectSummary; round: number })[];
   /** Per target, the phase used for the ratios (median p99 over the rounds). */
   by_target: Partial<Record<TargetKind, LoadPhaseResult>>;

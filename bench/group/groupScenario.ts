@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { commonOptions, describeOptions, parseOptions, UsageError, type OptionSpecs } from '../lib/args.ts';
 import { createLoadMonitor } from '../lib/loadMonitor.ts';
-import { machineInfo, type MachineInfo } from '../lib/machine.ts';
+import { machineInfo } from '../lib/machine.ts';
 import { formatCount, formatMs, progress } from '../lib/report.ts';
 import { targetsOf, TARGET_LABELS, type TargetKind } from '../lib/targets.ts';
 import { startWorkerPool } from '../lib/workerPool.ts';
@@ -18,6 +18,7 @@ import { CHAT_WORKER, closeAll, connectAll, createGroup, runLoad, type ChatPool,
 import { deliverSvg, machineLine, phaseTable } from '../direct/chatReport.ts';
 import { startProfiledTarget, type ProfileSummary } from '../direct/chatTargets.ts';
 import type { SendSpec } from '../direct/chatWorker.ts';
+import type { ReportHeader } from '../lib/reportHeader.ts';
 
 export const groupOptions = {
   ...commonOptions,
@@ -35,12 +36,7 @@ ${describeOptions(groupOptions)}`;
 const TARGET = { p99_ms: 100, rate: 50, members: 500 };
 const WORKER = fileURLToPath(CHAT_WORKER);
 
-export type GroupReport = {
-  scenario: 'group';
-  started_at: string;
-  took_s: number;
-  machine: MachineInfo;
-  settings: Record<string, unknown>;
+export type GroupReport = ReportHeader<'group'> & {
   phases: (LoadPhaseResult & { connect: ConnectSummary })[];
   ratios: { deliver_p99_project_over_ws: number | null; deliver_p99_project_over_socketio: number | null };
   target: { p99_ms: number; rate: number; members: number; applies: boolean; met: boolean | null };

@@ -1,7 +1,7 @@
 import type { LatencySummary, PercentilePoint } from '../lib/histogram.ts';
-import type { MachineInfo } from '../lib/machine.ts';
 import { renderPercentileChart } from '../lib/percentileChart.ts';
 import { formatCount, formatMiB, formatMs, markdownTable } from '../lib/report.ts';
+import type { ReportHeader } from '../lib/reportHeader.ts';
 
 /** Everything `history.json` holds; the .md and .svg are drawn from it. */
 export type PhaseResult = {
@@ -53,14 +53,12 @@ export type PhaseResult = {
   profile?: { file: string; busy_ms: number; idle_ms: number; by_function: { name: string; percent: number }[]; by_file: { name: string; percent: number }[] };
 };
 
-export type HistoryReport = {
-  scenario: 'history';
-  started_at: string;
-  took_s: number;
-  machine: MachineInfo;
-  settings: {
+export type HistoryReport = ReportHeader<
+  'history',
+  {
     rate: number;
     duration_s: number;
+    prime_s: number;
     warmup_s: number;
     workers: number;
     limit: number;
@@ -70,7 +68,8 @@ export type HistoryReport = {
     query_mix: string;
     latency: string;
     profiled: boolean;
-  };
+  }
+> & {
   phases: PhaseResult[];
   p99_ratio_large_over_small: number | null;
   target: { p99_ms: number; rate: number; messages: number; applies: boolean; met: boolean };

@@ -324,6 +324,7 @@ export const runHistoryScenario = async (argv: readonly string[]): Promise<Histo
     settings: {
       rate: options.rate,
       duration_s: options.duration,
+      prime_s: options.prime,
       warmup_s: options.warmup,
       workers: options.workers,
       limit: options.limit,

@@ -10,13 +10,14 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeOptions, parseOptions, UsageError, type OptionSpecs } from '../lib/args.ts';
 import { createLoadMonitor } from '../lib/loadMonitor.ts';
-import { machineInfo, type MachineInfo } from '../lib/machine.ts';
+import { machineInfo } from '../lib/machine.ts';
 import { formatCount, formatMs, markdownTable, progress } from '../lib/report.ts';
 import { targetsOf, TARGET_LABELS, type TargetKind } from '../lib/targets.ts';
 import { startWorkerPool } from '../lib/workerPool.ts';
 import { CHAT_WORKER, closeAll, connectAll, heldUp, primeChats, runLoad, type ChatPool, type LoadPhaseResult } from '../direct/chatPhase.ts';
 import { deliverSvg, machineLine, phaseTable } from '../direct/chatReport.ts';
 import { pairsOverWorkers, startProfiledTarget, type ProfileSummary } from '../direct/chatTargets.ts';
+import type { ReportHeader } from '../lib/reportHeader.ts';
 
 export const maxOptions = {
   rate: { kind: 'number', default: 1_000, description: 'rate of the first step, msg/s' },
@@ -40,12 +41,7 @@ ${describeOptions(maxOptions)}`;
 const WORKER = fileURLToPath(CHAT_WORKER);
 
 export type MaxTargetResult = { target: TargetKind; steps: LoadPhaseResult[]; max_rate_held: number | null; stopped_because: string };
-export type MaxReport = {
-  scenario: 'max';
-  started_at: string;
-  took_s: number;
-  machine: MachineInfo;
-  settings: Record<string, unknown>;
+export type MaxReport = ReportHeader<'max'> & {
   targets: MaxTargetResult[];
   ratios: { max_rate_project_over_ws: number | null; max_rate_project_over_socketio: number | null };
   profile?: ProfileSummary;

@@ -15,10 +15,11 @@ import { allProjections } from '../../projections/allProjections.ts';
 import { scratchDir } from '../../testing/tempEventStore.ts';
 import { describeOptions, parseOptions, UsageError, type OptionSpecs } from '../lib/args.ts';
 import { createLoadMonitor, type WindowUsage } from '../lib/loadMonitor.ts';
-import { machineInfo, type MachineInfo } from '../lib/machine.ts';
+import { machineInfo } from '../lib/machine.ts';
 import { formatCount, formatMiB, markdownTable, progress } from '../lib/report.ts';
 import { machineLine } from '../direct/chatReport.ts';
 import { generateHistory, planHistory } from '../history/generateHistory.ts';
+import type { ReportHeader } from '../lib/reportHeader.ts';
 
 export const replayOptions = {
   events: { kind: 'number', default: 1_001_000, integer: true, min: 100, description: 'events in the log (chats of --per-chat messages, plus one ChatCreated each)' },
@@ -45,12 +46,7 @@ export type ReplayPass = {
   machine: WindowUsage['machine'];
 };
 
-export type ReplayReport = {
-  scenario: 'replay';
-  started_at: string;
-  took_s: number;
-  machine: MachineInfo;
-  settings: Record<string, unknown>;
+export type ReplayReport = ReportHeader<'replay'> & {
   generation: { events: number; seconds: number; events_per_s: number; events_db_bytes: number };
   passes: ReplayPass[];
   target: { events_per_s: number; events: number; applies: boolean; met: boolean | null };
