@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FromReader, ToReader } from './readerProtocol.ts';
 import { createSqliteQueries, historyJsonOf } from './sqliteQueries.ts';
-import { physicalTable } from './tableDdl.ts';
+import { liveTable } from './tableDdl.ts';
 
 const port = parentPort!;
 const reply = (message: FromReader) => port.postMessage(message);
@@ -22,11 +22,7 @@ const historyJson = historyJsonOf(
   createSqliteQueries({
     db,
     liveBuilds: () => live,
-    table(name, table) {
-      const build = live.get(name);
-      if (build === undefined) throw new Error(`read model ${name} has no live build`);
-      return physicalTable(name, build, table);
-    },
+    table: (name, table) => liveTable(live, name, table),
   }),
 )!;
 

@@ -3,7 +3,7 @@ import type { Projection } from '../projection.ts';
 import type { Write } from '../write.ts';
 import { openReadDatabase } from './openReadDatabase.ts';
 import { createIndexes } from './createIndexes.ts';
-import { dropDdl, indexDdl, physicalTable, tableDdl } from './tableDdl.ts';
+import { dropDdl, indexDdl, liveTable, physicalTable, tableDdl } from './tableDdl.ts';
 import { createTableWriter, type TableWriter } from './writeStatements.ts';
 
 export type BuildState = 'building' | 'live' | 'retired';
@@ -73,11 +73,7 @@ export const createSqliteReadStore = (path: string) => {
     liveBuilds: (): ReadonlyMap<string, number> => live,
 
     /** Physical name of a live read model's table, for queries. */
-    table(name: string, table: string): string {
-      const build = live.get(name);
-      if (build === undefined) throw new Error(`read model ${name} has no live build`);
-      return physicalTable(name, build, table);
-    },
+    table: (name: string, table: string): string => liveTable(live, name, table),
 
     /**
      * A new, empty build of the projection, beside any live one. With `deferIndexes`, its

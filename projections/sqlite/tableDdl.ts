@@ -4,6 +4,13 @@ const quote = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`;
 
 export const physicalTable = (name: string, build: number, table: string) => `${name}_${build}_${table}`;
 
+/** Physical name of a read model's table in its live build (`live`: build by read model). */
+export const liveTable = (live: ReadonlyMap<string, number>, name: string, table: string): string => {
+  const build = live.get(name);
+  if (build === undefined) throw new Error(`read model ${name} has no live build`);
+  return physicalTable(name, build, table);
+};
+
 /** CREATE TABLE with its primary key. Integers default to 0 so `upsert` with `max`/`inc` starts from zero. */
 export const tableDdl = (physical: string, spec: TableSpec): string => {
   const columns = Object.entries(spec.columns).map(([c, t]) =>

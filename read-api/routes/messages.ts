@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { findMessage } from '../../commands/findMessage.ts';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { findMessage } from '../../commands/findMessage.ts';
 import { forbidden, notFound, unavailable } from '../../domain/errors.ts';
 import type { RouteDeps } from '../apiDeps.ts';
 import * as s from '../schemas.ts';
