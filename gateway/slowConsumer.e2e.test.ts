@@ -22,6 +22,7 @@ describe('a slow consumer', () => {
     const [slowSession] = server.gateway.sessions.of('slow');
     let peakBuffered = 0;
     const MESSAGES = 1_500; // ≈ 22 MB of frames for the slow client
+    const fastCount = () => fast.all('message').length;
     for (let i = 0; i < MESSAGES; i += 50) {
       await Promise.all(
         Array.from({ length: 50 }, (_, j) =>
@@ -29,6 +30,10 @@ describe('a slow consumer', () => {
         ),
       );
       peakBuffered = Math.max(peakBuffered, slowSession!.buffered);
+      // The flood goes at the pace the fast client reads: it shares this process with the
+      // server, and on a busy machine it fell 17 frames (the limit) behind and was cut off too.
+      const deadline = Date.now() + 10_000;
+      while (fastCount() < i + 50 && Date.now() < deadline) await settle(5);
     }
     await settle(300);
     // Cut off: the server writes nothing more to it (its socket goes once the close is read or times out).
@@ -40,10 +45,8 @@ describe('a slow consumer', () => {
     // The flood was 22 MB for the slow client alone; what the server held for it stayed within the limit plus one frame.
     expect(peakBuffered).toBeGreaterThan(0);
     expect(peakBuffered).toBeLessThanOrEqual(MAX_BUFFERED + 16 * 1024);
-    const fastCount = async () => fast.all('message').length;
-    const deadline = Date.now() + 20_000;
-    while ((await fastCount()) < MESSAGES && Date.now() < deadline) await settle(50);
-    expect(await fastCount()).toBe(MESSAGES);
+    expect(fastCount()).toBe(MESSAGES);
+    expect([...server.gateway.sessions.of('fast')].some((s) => !s.closed)).toBe(true);
     fast.close();
   });
 });
