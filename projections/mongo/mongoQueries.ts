@@ -250,7 +250,6 @@ export const createMongoQueries = (store: MongoReadStore) => {
         }),
       );
     },
-
   };
 };
 

@@ -176,14 +176,15 @@ export const createMongoReadStore = async ({ url, dbName, client: given }: { url
     return tables;
   };
 
+  const indexName = (cols: readonly string[]) => `ix_${cols.join('_')}`;
   /** The declared secondary indexes, and none other: one a former version declared is dropped (as in SQLite). */
   const createIndexes = async (projection: Projection, build: number) => {
     for (const [table, spec] of Object.entries(projection.tables)) {
       const collection = db.collection(physicalTable(projection.name, build, table));
-      const declared = new Set((spec.indexes ?? []).map((cols) => `ix_${cols.join('_')}`));
+      const declared = new Set((spec.indexes ?? []).map(indexName));
       const present = (await collection.listIndexes().toArray().catch(() => [])) as { name: string }[];
       for (const { name } of present) if (name.startsWith('ix_') && !declared.has(name)) await collection.dropIndex(name);
-      for (const cols of spec.indexes ?? []) await collection.createIndex(indexOf(cols), { name: `ix_${cols.join('_')}` });
+      for (const cols of spec.indexes ?? []) await collection.createIndex(indexOf(cols), { name: indexName(cols) });
     }
   };
 

@@ -22,8 +22,7 @@ export const startReaderThread = ({ path }: { path: string }) => {
     if (m.type === 'ready') {
       ready = true;
       markUp();
-    }
-    else {
+    } else {
       const request = pending.get(m.id);
       pending.delete(m.id);
       if (m.type === 'page') request?.resolve(m.json);
