@@ -137,6 +137,15 @@ export const readStoreContract = (name: string, open: () => Promise<ReadStoreFac
           expect(await store.secondaryIndexes('contract', deferred, 'items')).toEqual(expected);
         }));
 
+      it('drops at createIndexes an index a former version declared, and builds the new ones', () =>
+        withStore(async (store) => {
+          const build = await store.createBuild(itemsProjection);
+          const items = itemsProjection.tables.items!;
+          const next: Projection = { ...itemsProjection, tables: { ...itemsProjection.tables, items: { ...items, indexes: [['label'], ['b']] } } };
+          await store.createIndexes(next, build);
+          expect(await store.secondaryIndexes('contract', build, 'items')).toEqual([['b'], ['label']]);
+        }));
+
       it('keeps builds of different projections apart', () =>
         withStore(async (store) => {
           const other: Projection = { ...itemsProjection, name: 'contract2' };
