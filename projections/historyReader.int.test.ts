@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createCommands } from '../commands/index.ts';
 import { tempEventStore } from '../testing/tempEventStore.ts';
 import { startReadModels } from './readModels.ts';
+import { jsonTextOf, SLOT_COUNT } from './sqlite/jsonSlots.ts';
 
 /**
  * REST history pages are read by the reader thread once the read models are ready. Across
@@ -27,12 +28,15 @@ describe('history pages on the reader thread', () => {
 
       // The reader answers with promises once it is up.
       const deadline = Date.now() + 10_000;
-      while (!(readModels.historyJson(chatId, 'ann', pages[0]!) instanceof Promise)) {
+      for (;;) {
+        const answer = readModels.historyJson(chatId, 'ann', pages[0]!);
+        jsonTextOf((await answer)!);
+        if (answer instanceof Promise) break;
         if (Date.now() > deadline) throw new Error('the reader thread did not come up');
         await new Promise((r) => setTimeout(r, 20));
       }
       const check = async () => {
-        for (const [i, page] of pages.entries()) expect(JSON.parse((await readModels.historyJson(chatId, 'ann', page)) as string)).toEqual(expected[i]);
+        for (const [i, page] of pages.entries()) expect(JSON.parse(jsonTextOf((await readModels.historyJson(chatId, 'ann', page))!))).toEqual(expected[i]);
         expect(await readModels.historyJson(chatId, 'zed', pages[0]!)).toBeNull();
       };
       await check();
@@ -48,7 +52,11 @@ describe('history pages on the reader thread', () => {
       expect((await rebuilt).state).toBe('live');
       expect(checks).toBeGreaterThan(0);
       await check();
-      expect(readModels.historyJson(chatId, 'ann', pages[0]!)).toBeInstanceOf(Promise);
+      const last = readModels.historyJson(chatId, 'ann', pages[0]!);
+      expect(last).toBeInstanceOf(Promise);
+      jsonTextOf((await last)!);
+      // Every page lent in shared memory was given back.
+      expect(readModels.readerFreeSlots()).toBe(SLOT_COUNT);
     } finally {
       await readModels.stop();
       await store.close();

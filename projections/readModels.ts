@@ -2,6 +2,7 @@ import type { EventStore } from '../event-store/eventStore.ts';
 import { allProjections } from './allProjections.ts';
 import type { Projection } from './projection.ts';
 import { createProjector, projectBatch, type ProjectionSink } from './projector.ts';
+import type { JsonBody } from './readSide.ts';
 import { createBulkLoader } from './sqlite/bulkLoader.ts';
 import { createLiveWriter } from './sqlite/liveWriter.ts';
 import { startReaderThread, type ReaderThread } from './sqlite/readerThread.ts';
@@ -172,7 +173,7 @@ export const startReadModels = ({
   let reader: ReaderThread | undefined;
   if (readInWorker && inFile) void ready.then(() => void (closed || (reader = startReaderThread({ path }))));
   /** On the reader thread once it is up; here before that, and if it fails the query or stops. */
-  const historyJson = (chatId: string, viewerId: string, page: HistoryPageRequest): string | null | Promise<string | null> => {
+  const historyJson = (chatId: string, viewerId: string, page: HistoryPageRequest): JsonBody | null | Promise<JsonBody | null> => {
     if (!reader?.usable()) return historyJsonHere(chatId, viewerId, page);
     return reader.historyJson(readStore.liveBuilds(), chatId, viewerId, page).catch(() => historyJsonHere(chatId, viewerId, page));
   };
@@ -182,6 +183,8 @@ export const startReadModels = ({
     projector,
     queries,
     historyJson,
+    /** Shared-memory slots of the reader thread not lent out (undefined without one): all of them when no answer is in flight. */
+    readerFreeSlots: () => reader?.freeSlots(),
     /** Caught up once, with every secondary index (and the writer thread up, if any). */
     ready,
     /** In one process every chat's writes are in one log: wait for the projector to reach its head. */

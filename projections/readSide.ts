@@ -1,7 +1,11 @@
 import type { RebuildProgress, ProjectionStatus } from './readModels.ts';
+import type { LeasedJson } from './sqlite/jsonSlots.ts';
 import type { createSqliteQueries, HistoryPageRequest } from './sqlite/sqliteQueries.ts';
 
 type SqliteQueries = ReturnType<typeof createSqliteQueries>;
+
+/** An answer's JSON, ready to send. */
+export type JsonBody = string | LeasedJson;
 
 /**
  * The queries every read store answers, with the SQLite store's arguments and shapes.
@@ -19,10 +23,11 @@ export type Queries = {
 export type ReadSide = {
   queries: Queries;
   /**
-   * `queries.history` as the JSON text of its answer, for members only (null for anyone
-   * else), where the store can write it without building objects (SQLite).
+   * `queries.history` as the JSON of its answer, for members only (null for anyone
+   * else), where the store can write it without building objects (SQLite): text, or
+   * bytes the caller releases once they are sent.
    */
-  historyJson?: (chatId: string, viewerId: string, page: HistoryPageRequest) => string | null | Promise<string | null>;
+  historyJson?: (chatId: string, viewerId: string, page: HistoryPageRequest) => JsonBody | null | Promise<JsonBody | null>;
   /**
    * Resolves once reads reflect every write acknowledged before the call (for `chatId`:
    * every write to that chat); rejects after `timeoutMs`.

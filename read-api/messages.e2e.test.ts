@@ -1,4 +1,6 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jsonTextOf, SLOT_COUNT } from '../projections/sqlite/jsonSlots.ts';
 import { startTestServer, type TestServer } from '../testing/testServer.ts';
 
 let server: TestServer;
@@ -98,6 +100,35 @@ describe('GET /v1/messages (history)', () => {
         });
         expect(await response.text()).toBe(JSON.stringify(expected));
       }
+  });
+
+  it('sends the pages the reader thread lends in shared memory, and every slot comes back', async () => {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const answer = server.readModels.historyJson(chatId, 'cal', { limit: 1 });
+      jsonTextOf((await answer)!);
+      if (answer instanceof Promise) break;
+      if (Date.now() > deadline) throw new Error('the reader thread did not come up');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const authorization = `Bearer ${await server.token('cal')}`;
+    const expected = JSON.stringify(server.readModels.queries.history(chatId, 'cal', { limit: 50 }));
+    const pages = await Promise.all(
+      Array.from({ length: 40 }, async () => (await fetch(`${server.url}/v1/messages?chat_id=${chatId}`, { headers: { authorization } })).text()),
+    );
+    for (const page of pages) expect(page).toBe(expected);
+    // Clients that go away before their answer: their slots come back too.
+    const { port } = new URL(server.url);
+    for (let i = 0; i < 10; i++) {
+      const socket = connect(Number(port), '127.0.0.1');
+      socket.on('error', () => {});
+      socket.write(`GET /v1/messages?chat_id=${chatId} HTTP/1.1\r\nhost: x\r\nauthorization: ${authorization}\r\n\r\n`);
+      await new Promise((r) => setTimeout(r, i % 2));
+      socket.destroy();
+    }
+    const settled = Date.now() + 5_000;
+    while (server.readModels.readerFreeSlots() !== SLOT_COUNT && Date.now() < settled) await new Promise((r) => setTimeout(r, 20));
+    expect(server.readModels.readerFreeSlots()).toBe(SLOT_COUNT);
   });
 
   it('refuses limit out of 1..200, both cursors, or a bad chat id', async () => {

@@ -5,13 +5,15 @@
  */
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
+import { writeJsonSlot, type JsonSlotsShared } from './jsonSlots.ts';
 import type { FromReader, ToReader } from './readerProtocol.ts';
 import { createSqliteQueries, historyJsonOf } from './sqliteQueries.ts';
 import { liveTable } from './tableDdl.ts';
 
 const port = parentPort!;
 const reply = (message: FromReader) => port.postMessage(message);
-const { path } = workerData as { path: string };
+const { path, slots } = workerData as { path: string; slots: JsonSlotsShared };
+const slotView = Buffer.from(slots.memory);
 
 const db = new Database(path, { readonly: true, timeout: 5_000 });
 db.pragma('cache_size = -65536'); // as openReadDatabase
@@ -26,10 +28,12 @@ const historyJson = historyJsonOf(
   }),
 )!;
 
-port.on('message', ({ id, live: builds, chatId, viewerId, page }: ToReader) => {
+port.on('message', ({ id, live: builds, chatId, viewerId, page, slot }: ToReader) => {
   if (builds) live = new Map(builds);
   try {
-    reply({ type: 'page', id, json: historyJson(chatId, viewerId, page) });
+    const json = historyJson(chatId, viewerId, page);
+    const length = json === null || slot === undefined ? undefined : writeJsonSlot(slotView, slots.slotBytes, slot, json);
+    reply(length === undefined ? { type: 'page', id, json } : { type: 'slot', id, length });
   } catch (error) {
     reply({ type: 'failed', id, error: String(error) });
   }

@@ -4,7 +4,7 @@ import { findMessage } from '../../commands/findMessage.ts';
 import { forbidden, notFound, unavailable } from '../../domain/errors.ts';
 import type { RouteDeps } from '../apiDeps.ts';
 import * as s from '../schemas.ts';
-import { plainJson, sendJsonText } from '../plainJson.ts';
+import { plainJson, sendJsonBody } from '../plainJson.ts';
 import { sendAckToWire, sendInputOf } from '../wire.ts';
 
 export const assertSender = (claimed: string | undefined, caller: string) => {
@@ -44,7 +44,7 @@ export const messageRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) =>
       if (historyJson) {
         const json = await historyJson(chat_id, viewer, page);
         if (json === null) throw noChat();
-        return sendJsonText(reply, json);
+        return sendJsonBody(reply, json);
       }
       if (!(await q.isMember(chat_id, viewer))) throw noChat();
       return q.history(chat_id, viewer, page);
