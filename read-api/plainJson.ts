@@ -16,7 +16,7 @@ export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /**
  * Sends what already is the route's JSON answer (built by the read store), as fastify
- * would send it serialized: same content type, no serializer run. Bytes lent by the
+ * would send it serialized: same content type, nothing built again. Bytes lent by the
  * store go back once the answer is written out or the connection is gone.
  */
 export const sendJsonBody = (reply: FastifyReply, json: JsonBody) => {

@@ -43,8 +43,6 @@ export const createJsonSlots = (count = SLOT_COUNT, slotBytes = SLOT_BYTES) => {
   };
 };
 
-export type JsonSlots = ReturnType<typeof createJsonSlots>;
-
 /** The worker's side: writes `json` into `slot`; its byte length, or undefined if it does not fit. */
 export const writeJsonSlot = (view: Buffer, slotBytes: number, slot: number, json: string): number | undefined => {
   // UTF-8 takes at most 3 bytes per UTF-16 unit: most pages need no exact count.
