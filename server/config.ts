@@ -38,6 +38,8 @@ const envSchema = z.object({
   CHAT_WS_AUTH_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
   /** Unsent bytes a session may hold before it is closed as a slow consumer (4008). */
   CHAT_WS_MAX_BUFFERED_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024),
+  /** Shutdown: how long requests in flight may take before the connections left are cut. */
+  CHAT_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(5_000),
   /** Production: which roles this process runs (comma list); the embedded profile runs all. */
   CHAT_ROLES: list.pipe(z.array(z.enum(['gateway', 'projector', 'relay', 'router'])).min(1)).optional(),
   CHAT_NODE_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1 to 64 characters of [A-Za-z0-9_.-]').optional(),
@@ -70,6 +72,7 @@ export type Config = {
   metricsToken: string | undefined;
   logLevel: string;
   readWaitMs: number;
+  shutdownGraceMs: number;
   ws: { pingIntervalMs: number; presenceGraceMs: number; authTimeoutMs: number; maxBufferedBytes: number };
   roles: ('gateway' | 'projector' | 'relay' | 'router')[];
   nodeId: string;
@@ -116,6 +119,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     metricsToken: e.CHAT_METRICS_TOKEN,
     logLevel: e.CHAT_LOG_LEVEL,
     readWaitMs: e.CHAT_READ_WAIT_MS,
+    shutdownGraceMs: e.CHAT_SHUTDOWN_GRACE_MS,
     ws: {
       pingIntervalMs: e.CHAT_WS_PING_MS,
       presenceGraceMs: e.CHAT_PRESENCE_GRACE_MS,

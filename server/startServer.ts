@@ -9,6 +9,7 @@ import { buildApi } from '../read-api/app.ts';
 import { createMetrics } from '../read-api/metrics.ts';
 import { createTokens } from '../read-api/tokens.ts';
 import type { Config } from './config.ts';
+import { closeWithin } from './closeWithin.ts';
 import { listen } from './listen.ts';
 import { jwtSecretFor } from './jwtSecret.ts';
 
@@ -46,7 +47,7 @@ export const startServer = async (config: Config) => {
       (closing ??= (async () => {
         await gateway.stop();
         await feed.close();
-        await app.close();
+        await closeWithin(app, config.shutdownGraceMs);
         await readModels.stop();
         await store.close();
       })()),

@@ -20,6 +20,7 @@ import { createTokens } from '../../read-api/tokens.ts';
 import type { Config } from '../config.ts';
 import { listen } from '../listen.ts';
 import { connectOrExplain } from './connectOrExplain.ts';
+import { closeWithin } from '../closeWithin.ts';
 import { keepRelaying } from './keepRelaying.ts';
 import { mongoRelayCheckpoint } from './mongoRelayCheckpoint.ts';
 import { openEventStore } from './openEventStore.ts';
@@ -113,7 +114,7 @@ export const startProductionNode = async (config: Config) => {
     port,
     close: () =>
       (closing ??= (async () => {
-        await app.close();
+        await closeWithin(app, config.shutdownGraceMs);
         for (const stop of stops) await stop().catch((e: unknown) => console.error('stopping', e));
         await bus.close();
         await kv.close();
