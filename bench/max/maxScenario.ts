@@ -1,9 +1,11 @@
 /**
  * Scenario `max`: the direct workload (clients in pairs) stepped up in rate, ×`--factor`
  * per step of a few seconds, until the p99 send→deliver exceeds `--p99-limit` ms, a
- * send fails, deliveries go missing or the achieved rate falls 5 % short; the last rate
- * that held is the result. For the project and each baseline in turn (the same
- * workload, the same client code), with the ratios.
+ * send fails, deliveries go missing or the achieved rate falls 5 % short; then `--refine`
+ * steps halve the gap between the last rate that held and the first that did not (×1.5
+ * alone leaves the answer uncertain by half a step). The highest rate that held is the
+ * result, for the project and each baseline in turn (the same workload, the same client
+ * code), with the ratios.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -18,10 +20,12 @@ import { CHAT_WORKER, closeAll, connectAll, heldUp, primeChats, runLoad, type Ch
 import { deliverSvg, machineLine, phaseTable } from '../direct/chatReport.ts';
 import { pairsOverWorkers, startProfiledTarget, type ProfileSummary } from '../direct/chatTargets.ts';
 import type { ReportHeader } from '../lib/reportHeader.ts';
+import { searchMaxRate } from './searchMaxRate.ts';
 
 export const maxOptions = {
   rate: { kind: 'number', default: 1_000, description: 'rate of the first step, msg/s' },
   factor: { kind: 'number', default: 1.5, description: 'rate multiplier per step (> 1)' },
+  refine: { kind: 'number', default: 2, min: 0, integer: true, description: 'steps bisecting between the last rate that held and the first that did not' },
   'max-rate': { kind: 'number', default: 200_000, description: 'stop stepping at this rate even if it holds' },
   'p99-limit': { kind: 'number', default: 250, description: 'a step holds while p99 send→deliver stays at or under this many ms' },
   clients: { kind: 'number', default: 1_000, integer: true, min: 2, description: 'connected clients, in pairs' },
@@ -85,18 +89,19 @@ export const runMaxScenario = async (argv: readonly string[]): Promise<MaxReport
         const connect = await connectAll(pool, target, users, { label: kind, monitor });
         await primeChats(pool, sends, kind);
         if (connect.failed > 0) throw new Error(`${kind}: ${connect.failed} connections failed ${JSON.stringify(connect.errors_by_kind)}`);
-        for (let rate = options.rate, i = 0; rate <= options['max-rate']; rate = Math.round(rate * options.factor), i++) {
+        const search = { start: options.rate, factor: options.factor, maxRate: options['max-rate'], refine: options.refine };
+        ({ held } = await searchMaxRate(search, async (rate) => {
           const label = `${kind} @ ${formatCount(rate)}`;
-          const step = await runLoad(pool, target, sends, 1, { rate, warmupS: options.warmup, durationS: options.duration, contentBytes: options['content-bytes'], seed: 31 + i }, label, monitor);
-          steps.push(step);
-          if (!heldUp(step, options['p99-limit'])) {
-            stopped = `${formatCount(rate)} msg/s: ${whyNot(step, options['p99-limit'])}`;
+          const result = await runLoad(pool, target, sends, 1, { rate, warmupS: options.warmup, durationS: options.duration, contentBytes: options['content-bytes'], seed: 31 + steps.length }, label, monitor);
+          steps.push(result);
+          if (!heldUp(result, options['p99-limit'])) {
+            stopped = `${formatCount(rate)} msg/s: ${whyNot(result, options['p99-limit'])}`;
             progress(`[${kind}] did not hold at ${stopped}`);
-            break;
+            return false;
           }
-          held = rate;
-          progress(`[${kind}] held ${formatCount(rate)} msg/s: p99 deliver ${formatMs(step.deliver_ms.p99_ms)} ms; ${monitor.line()}`);
-        }
+          progress(`[${kind}] held ${formatCount(rate)} msg/s: p99 deliver ${formatMs(result.deliver_ms.p99_ms)} ms; ${monitor.line()}`);
+          return true;
+        }));
         await closeAll(pool);
       } finally {
         monitor.stop();
@@ -118,6 +123,7 @@ export const runMaxScenario = async (argv: readonly string[]): Promise<MaxReport
     settings: {
       start_rate: options.rate,
       factor: options.factor,
+      refine_steps: options.refine,
       max_rate: options['max-rate'],
       p99_limit_ms: options['p99-limit'],
       clients: options.clients,
@@ -134,9 +140,9 @@ export const runMaxScenario = async (argv: readonly string[]): Promise<MaxReport
   writeFileSync(join(outDir, 'max.json'), `${JSON.stringify(report, null, 2)}\n`);
   const markdown = maxMarkdown(report);
   writeFileSync(join(outDir, 'max.md'), markdown);
-  // The chart: each target's last step that held (or its first step if none did).
+  // The chart: each target's step at the highest rate that held (or its first step if none did).
   const shown = results.map((r) => {
-    const step = [...r.steps].reverse().find((s) => heldUp(s, options['p99-limit'])) ?? r.steps[0];
+    const step = r.steps.find((s) => s.target_rate === r.max_rate_held) ?? r.steps[0];
     return step && { ...step, label: `${r.target} @ ${formatCount(step.target_rate)} msg/s` };
   }).filter((s): s is LoadPhaseResult => s !== undefined);
   writeFileSync(join(outDir, 'max.svg'), deliverSvg('send→deliver latency at the highest rate that held, per target', `${formatCount(options.clients)} clients in pairs; limit p99 ${options['p99-limit']} ms; ${machine.cores} × ${machine.cpu_model}`, shown));
