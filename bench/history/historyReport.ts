@@ -72,13 +72,21 @@ export type HistoryReport = ReportHeader<
 > & {
   phases: PhaseResult[];
   p99_ratio_large_over_small: number | null;
+  /** The large store's requests against a bare node:http server answering its page from memory (null with --no-floor). */
+  floor: (Pick<PhaseResult, 'label' | 'load' | 'server' | 'machine_during_load' | 'profile'> & { page_bytes: number }) | null;
+  p99_ratio_large_over_floor: number | null;
   target: { p99_ms: number; rate: number; messages: number; applies: boolean; met: boolean };
 };
 
+type Measured = Pick<PhaseResult, 'label' | 'load' | 'server' | 'machine_during_load'>;
+const describe = (p: PhaseResult | NonNullable<HistoryReport['floor']>) =>
+  'messages' in p ? `${p.label}: ${formatCount(p.messages)} msgs, ${formatCount(p.chats)} chats` : `floor: bare node:http, the large store's page (${formatCount(p.page_bytes)} bytes) from memory`;
+
 export const historyMarkdown = (r: HistoryReport): string => {
   const s = r.settings;
-  const rows = r.phases.map((p) => [
-    `${p.label}: ${formatCount(p.messages)} msgs, ${formatCount(p.chats)} chats`,
+  const measured: (PhaseResult | NonNullable<HistoryReport['floor']>)[] = [...r.phases, ...(r.floor ? [r.floor] : [])];
+  const rows = measured.map((p) => [
+    describe(p),
     formatCount(p.load.target_rps),
     formatCount(p.load.achieved_rps),
     formatMs(p.load.latency_ms.p50_ms),
@@ -115,7 +123,7 @@ export const historyMarkdown = (r: HistoryReport): string => {
     '',
     markdownTable(['store', 'target req/s', 'achieved req/s', 'p50', 'p90', 'p99', 'p99.9', 'max', 'errors', 'server CPU cores', 'server peak RSS'], rows),
     '',
-    `p99 ratio large / small: **${r.p99_ratio_large_over_small ?? 'n/a'}**. ${target}`,
+    `p99 ratio large / small: **${r.p99_ratio_large_over_small ?? 'n/a'}**; large / floor: **${r.p99_ratio_large_over_floor ?? 'n/a'}**. ${target}`,
     '',
     saturation,
     '',
@@ -126,7 +134,7 @@ export const historyMarkdown = (r: HistoryReport): string => {
     '',
     markdownTable(
       ['store', 'server cores', 'load workers cores', 'other processes cores', 'machine busy cores'],
-      r.phases.map((p) => [
+      measured.map((p: Measured) => [
         p.label,
         p.server.cpu_cores_busy.toFixed(2),
         p.load.load_generator_cpu_cores.toFixed(2),
@@ -142,8 +150,11 @@ export const historySvg = (r: HistoryReport): string =>
   renderPercentileChart({
     title: `GET /v1/messages latency by percentile at ${formatCount(r.settings.rate)} req/s`,
     subtitle: `${r.settings.duration_s} s open loop, limit ${r.settings.limit}; ${r.machine.cores} × ${r.machine.cpu_model}, Node ${r.machine.node}`,
-    series: r.phases.map((p) => ({
-      label: `${formatCount(p.messages)} messages (p99 ${formatMs(p.load.latency_ms.p99_ms)} ms)`,
-      points: p.load.percentile_curve,
-    })),
+    series: [
+      ...r.phases.map((p) => ({
+        label: `${formatCount(p.messages)} messages (p99 ${formatMs(p.load.latency_ms.p99_ms)} ms)`,
+        points: p.load.percentile_curve,
+      })),
+      ...(r.floor ? [{ label: `floor: bare node:http, page from memory (p99 ${formatMs(r.floor.load.latency_ms.p99_ms)} ms)`, points: r.floor.load.percentile_curve }] : []),
+    ],
   });

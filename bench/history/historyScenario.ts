@@ -22,6 +22,7 @@ import { nowEpochMs } from '../lib/openLoop.ts';
 import { measureMachine, measureProcess, readProcessSnapshot } from '../lib/processStats.ts';
 import { formatCount, formatMiB, progress } from '../lib/report.ts';
 import { startWorkerPool, type WorkerPool } from '../lib/workerPool.ts';
+import { startStaticHttp } from '../baselines/staticHttp.ts';
 import { generateHistory, planHistory, type GeneratedChat } from './generateHistory.ts';
 import { historyMarkdown, historySvg, type HistoryReport, type PhaseResult } from './historyReport.ts';
 import type { HistoryJob, HistoryTarget, HistoryWorkerProgress, HistoryWorkerResult } from './historyWorker.ts';
@@ -31,6 +32,7 @@ export const historyOptions = {
   ...commonOptions,
   prime: { kind: 'number', default: 3, min: 0, description: 'seconds of closed-loop requests before the open loop (JIT, caches, connections; not recorded)' },
   limit: { kind: 'number', default: 50, integer: true, description: 'page size of each history query (1..200)' },
+  'no-floor': { kind: 'flag', default: false, description: 'skip the floor: a bare node:http server answering the same page from memory under the same load' },
 } as const satisfies OptionSpecs;
 
 export const historyUsage = `history: GET /v1/messages p50..max and throughput at a fixed rate, large store vs. 10× smaller
@@ -133,7 +135,153 @@ const settle = async (label: string): Promise<number> => {
   }
 };
 
-const runPhase = async (pool: Pool, options: Options, outDir: string, label: string, messages: number, messagesPerChat: number): Promise<PhaseResult> => {
+/** What a load run against one server measured (the store sizes and the bare-HTTP floor alike). */
+type Measured = Pick<PhaseResult, 'load' | 'server' | 'machine_during_load' | 'profile'>;
+/** Where the workers send: the URL, one token per user, the chats; seeds differ per store so the two mixes differ. */
+type LoadTarget = { url: string; tokens: string[]; chats: HistoryTarget[]; seedOffset: number };
+
+/** Primes, then runs the open loop from the workers against `target`; the server is this process. */
+const measureLoad = async (pool: Pool, options: Options, outDir: string, label: string, target: LoadTarget): Promise<Measured> => {
+  // The workers prime (closed loop) until the schedule starts.
+  const startAtEpochMs = nowEpochMs() + 500 + options.prime * 1_000;
+  if (options.prime > 0) progress(`[${label}] priming ${options.prime} s: closed loop, ${8 * pool.size} requests in flight, not recorded`);
+  const jobs: HistoryJob[] = Array.from({ length: pool.size }, (_, i) => ({
+    url: target.url,
+    tokens: target.tokens,
+    chats: target.chats,
+    limit: options.limit,
+    rate: options.rate / pool.size,
+    startAtEpochMs,
+    warmupMs: options.warmup * 1_000,
+    durationMs: options.duration * 1_000,
+    phase: i / pool.size,
+    seed: SEED + 7 * i + target.seedOffset,
+    maxSockets: 64,
+  }));
+
+  // The server lives in this process: its CPU and memory are this process's (plus a little coordination).
+  // Measured over the measured window: from the end of the warm-up until the last answer is in.
+  let serverUsage: ReturnType<typeof measureProcess> | undefined;
+  let machineUsage: ReturnType<typeof measureMachine> | undefined;
+  let profiling: Promise<Awaited<ReturnType<typeof startCpuProfile>>> | undefined;
+  const startMeasuring = setTimeout(
+    () => {
+      serverUsage = measureProcess(process.pid);
+      machineUsage = measureMachine();
+      if (options.profile) profiling = startCpuProfile();
+    },
+    Math.max(0, startAtEpochMs + options.warmup * 1_000 - nowEpochMs()),
+  );
+  const latest: (HistoryWorkerProgress | undefined)[] = Array.from({ length: pool.size });
+  let lastCpu = readProcessSnapshot();
+  const ticker = setInterval(() => {
+    const ps = latest.filter((p): p is HistoryWorkerProgress => p !== undefined);
+    if (ps.length === 0) return;
+    const sum = (k: keyof HistoryWorkerProgress) => ps.reduce((s, p) => s + p[k], 0);
+    const now = readProcessSnapshot();
+    const cpu = (now.cpuUserSeconds + now.cpuSystemSeconds - lastCpu.cpuUserSeconds - lastCpu.cpuSystemSeconds) / ((now.atMs - lastCpu.atMs) / 1_000);
+    lastCpu = now;
+    const elapsed = Math.max(...ps.map((p) => p.elapsedMs)) / 1_000;
+    const phase = elapsed < options.warmup ? 'warm-up' : elapsed <= options.warmup + options.duration ? 'load' : 'draining';
+    progress(
+      `[${label}] ${phase} ${elapsed.toFixed(0)}/${options.warmup + options.duration} s: sent ${formatCount(sum('scheduled'))}, answered ${formatCount(sum('completed'))}, ` +
+        `errors ${formatCount(sum('errors'))}, in flight ${formatCount(sum('inFlight'))}; server ${(cpu * 100).toFixed(0)}% CPU, RSS ${formatMiB(now.rssBytes)}`,
+    );
+  }, 1_000);
+  let results: HistoryWorkerResult[];
+  try {
+    results = await pool.run(jobs, (worker, p) => (latest[worker] = p));
+  } finally {
+    clearInterval(ticker);
+    clearTimeout(startMeasuring);
+  }
+  const usage = (serverUsage ?? measureProcess(process.pid)).stop();
+  const machineBusy = machineUsage?.stop();
+  let profile: PhaseResult['profile'];
+  if (profiling) {
+    const file = join(outDir, `history-${label}.cpuprofile`);
+    profile = { file, ...summarizeCpuProfile(await (await profiling).stop(file)) };
+    progress(`[${label}] CPU profile of the measured window: ${file}`);
+    for (const f of profile.by_file.slice(0, 12)) progress(`  ${String(f.percent).padStart(5)}%  ${f.name}`);
+  }
+
+  const histogram = mergeHistograms(results.map((r) => decodeHistogram(r.histogram)));
+  const sum = (f: (r: HistoryWorkerResult) => number) => results.reduce((s, r) => s + f(r), 0);
+  const errorsByKind: Record<string, number> = {};
+  for (const r of results) for (const [k, v] of Object.entries(r.errorsByKind)) errorsByKind[k] = (errorsByKind[k] ?? 0) + v;
+  const responses = sum((r) => r.responses);
+  const measured = sum((r) => r.measured);
+
+  return {
+    load: {
+      target_rps: options.rate,
+      requests: sum((r) => r.measured),
+      ok: sum((r) => r.ok),
+      errors: sum((r) => r.errors),
+      errors_by_kind: errorsByKind,
+      // Each worker's window starts at the same instant; the slowest one bounds the run.
+      achieved_rps: round(sum((r) => r.ok) / (Math.max(...results.map((r) => r.windowMs)) / 1_000), 1),
+      latency_ms: summarize(histogram),
+      percentile_curve: percentileCurve(histogram),
+      mean_response_bytes: responses > 0 ? Math.round(sum((r) => r.responseBytes) / responses) : 0,
+      by_cursor: {
+        none: sum((r) => r.byCursor.none),
+        before: sum((r) => r.byCursor.before),
+        after: sum((r) => r.byCursor.after),
+      },
+      max_send_lag_ms: Math.max(...results.map((r) => r.maxSendLagMs)),
+      load_generator_cpu_s: round(sum((r) => r.cpuSeconds)),
+      load_generator_cpu_cores: round(sum((r) => r.cpuSeconds / r.wallSeconds), 2),
+    },
+    server: {
+      note: 'the server runs in the benchmark parent process, which also coordinates the workers (progress lines, IPC): a small overhead',
+      wall_s: round(usage.wallSeconds),
+      cpu_s: usage.cpuSeconds,
+      cpu_user_s: usage.cpuUserSeconds,
+      cpu_system_s: usage.cpuSystemSeconds,
+      cpu_cores_busy: usage.cpuCores,
+      cpu_ms_per_request: measured > 0 ? round((usage.cpuSeconds * 1_000) / measured) : null,
+      rss_start_bytes: usage.rssStartBytes,
+      peak_rss_bytes: usage.peakRssBytes,
+      peak_rss_source: usage.peakRssSource,
+    },
+    machine_during_load: {
+      busy_cores: machineBusy?.busyCores ?? null,
+      // What ran besides this server and its load workers (other processes on the machine).
+      other_busy_cores: machineBusy ? round(Math.max(0, machineBusy.busyCores - usage.cpuCores - sum((r) => r.cpuSeconds / r.wallSeconds)), 2) : null,
+      load_average: loadavg().map((l) => round(l, 2)),
+    },
+    ...(profile && { profile }),
+  };
+};
+
+/** GET of one newest page, as the workers ask for it: the bytes the bare-HTTP floor answers with. */
+const samplePage = async (url: string, tokens: string[], chat: HistoryTarget, limit: number) => {
+  const response = await fetch(`${url}/v1/messages?chat_id=${encodeURIComponent(chat.chatId)}&limit=${limit}`, {
+    headers: { authorization: `Bearer ${tokens[chat.members[0]!]}` },
+  });
+  if (response.status !== 200) throw new Error(`sample page: HTTP ${response.status}`);
+  return Buffer.from(await response.arrayBuffer());
+};
+
+type Phase = { result: PhaseResult; target: LoadTarget; page: Buffer };
+
+/**
+ * The same requests as the large store's (same seeds, paths and tokens) against a bare
+ * node:http server in this process that answers each with that store's newest page from
+ * memory: the latency this machine and load generator give with no server work at all.
+ */
+const runFloor = async (pool: Pool, options: Options, outDir: string, large: Phase): Promise<NonNullable<HistoryReport['floor']>> => {
+  const server = await startStaticHttp(large.page);
+  try {
+    progress(`[floor] bare node:http on ${server.url}, answering ${formatCount(large.page.length)} bytes from memory`);
+    return { label: 'floor', page_bytes: large.page.length, ...(await measureLoad(pool, options, outDir, 'floor', { ...large.target, url: server.url })) };
+  } finally {
+    await server.close();
+  }
+};
+
+const runPhase = async (pool: Pool, options: Options, outDir: string, label: string, messages: number, messagesPerChat: number): Promise<Phase> => {
   const dataDir = scratchDir('bench-history');
   const config = loadConfig({
     // Server settings through the environment (CHAT_READ_IN_WORKER=false for an A/B), as the other scenarios' servers take them.
@@ -164,77 +312,10 @@ const runPhase = async (pool: Pool, options: Options, outDir: string, label: str
     const tokens = await Promise.all(users.map((u) => server.tokens.issue(u, [], ttlSeconds)));
     const chats: HistoryTarget[] = filled.chats.map((c) => ({ chatId: c.chatId, lastSeq: c.lastSeq, members: c.members.map((m) => index.get(m)!) }));
 
-    // The workers prime (closed loop) until the schedule starts.
-    const startAtEpochMs = nowEpochMs() + 500 + options.prime * 1_000;
-    if (options.prime > 0) progress(`[${label}] priming ${options.prime} s: closed loop, ${8 * pool.size} requests in flight, not recorded`);
-    const jobs: HistoryJob[] = Array.from({ length: pool.size }, (_, i) => ({
-      url: server.url,
-      tokens,
-      chats,
-      limit: options.limit,
-      rate: options.rate / pool.size,
-      startAtEpochMs,
-      warmupMs: options.warmup * 1_000,
-      durationMs: options.duration * 1_000,
-      phase: i / pool.size,
-      seed: SEED + 7 * i + (label === 'large' ? 0 : 1_000),
-      maxSockets: 64,
-    }));
-
-    // The server lives in this process: its CPU and memory are this process's (plus a little coordination).
-    // Measured over the measured window: from the end of the warm-up until the last answer is in.
-    let serverUsage: ReturnType<typeof measureProcess> | undefined;
-    let machineUsage: ReturnType<typeof measureMachine> | undefined;
-    let profiling: Promise<Awaited<ReturnType<typeof startCpuProfile>>> | undefined;
-    const startMeasuring = setTimeout(
-      () => {
-        serverUsage = measureProcess(process.pid);
-        machineUsage = measureMachine();
-        if (options.profile) profiling = startCpuProfile();
-      },
-      Math.max(0, startAtEpochMs + options.warmup * 1_000 - nowEpochMs()),
-    );
-    const latest: (HistoryWorkerProgress | undefined)[] = Array.from({ length: pool.size });
-    let lastCpu = readProcessSnapshot();
-    const ticker = setInterval(() => {
-      const ps = latest.filter((p): p is HistoryWorkerProgress => p !== undefined);
-      if (ps.length === 0) return;
-      const sum = (k: keyof HistoryWorkerProgress) => ps.reduce((s, p) => s + p[k], 0);
-      const now = readProcessSnapshot();
-      const cpu = (now.cpuUserSeconds + now.cpuSystemSeconds - lastCpu.cpuUserSeconds - lastCpu.cpuSystemSeconds) / ((now.atMs - lastCpu.atMs) / 1_000);
-      lastCpu = now;
-      const elapsed = Math.max(...ps.map((p) => p.elapsedMs)) / 1_000;
-      const phase = elapsed < options.warmup ? 'warm-up' : elapsed <= options.warmup + options.duration ? 'load' : 'draining';
-      progress(
-        `[${label}] ${phase} ${elapsed.toFixed(0)}/${options.warmup + options.duration} s: sent ${formatCount(sum('scheduled'))}, answered ${formatCount(sum('completed'))}, ` +
-          `errors ${formatCount(sum('errors'))}, in flight ${formatCount(sum('inFlight'))}; server ${(cpu * 100).toFixed(0)}% CPU, RSS ${formatMiB(now.rssBytes)}`,
-      );
-    }, 1_000);
-    let results: HistoryWorkerResult[];
-    try {
-      results = await pool.run(jobs, (worker, p) => (latest[worker] = p));
-    } finally {
-      clearInterval(ticker);
-      clearTimeout(startMeasuring);
-    }
-    const usage = (serverUsage ?? measureProcess(process.pid)).stop();
-    const machineBusy = machineUsage?.stop();
-    let profile: PhaseResult['profile'];
-    if (profiling) {
-      const file = join(outDir, `history-${label}.cpuprofile`);
-      profile = { file, ...summarizeCpuProfile(await (await profiling).stop(file)) };
-      progress(`[${label}] CPU profile of the measured window: ${file}`);
-      for (const f of profile.by_file.slice(0, 12)) progress(`  ${String(f.percent).padStart(5)}%  ${f.name}`);
-    }
-
-    const histogram = mergeHistograms(results.map((r) => decodeHistogram(r.histogram)));
-    const sum = (f: (r: HistoryWorkerResult) => number) => results.reduce((s, r) => s + f(r), 0);
-    const errorsByKind: Record<string, number> = {};
-    for (const r of results) for (const [k, v] of Object.entries(r.errorsByKind)) errorsByKind[k] = (errorsByKind[k] ?? 0) + v;
-    const responses = sum((r) => r.responses);
-    const measured = sum((r) => r.measured);
-
-    return {
+    const target: LoadTarget = { url: server.url, tokens, chats, seedOffset: label === 'large' ? 0 : 1_000 };
+    const measured = await measureLoad(pool, options, outDir, label, target);
+    const page = await samplePage(server.url, tokens, chats[0]!, options.limit);
+    const result: PhaseResult = {
       label,
       messages: filled.plan.chats * filled.plan.messagesPerChat,
       chats: filled.plan.chats,
@@ -242,46 +323,9 @@ const runPhase = async (pool: Pool, options: Options, outDir: string, label: str
       users: users.length,
       generation: { ...filled.generation, settle_s: settleSeconds },
       store_bytes: { events_db: fileSize(join(dataDir, 'events.db')), read_models_db: fileSize(join(dataDir, 'read-models.db')) },
-      load: {
-        target_rps: options.rate,
-        requests: sum((r) => r.measured),
-        ok: sum((r) => r.ok),
-        errors: sum((r) => r.errors),
-        errors_by_kind: errorsByKind,
-        // Each worker's window starts at the same instant; the slowest one bounds the run.
-        achieved_rps: round(sum((r) => r.ok) / (Math.max(...results.map((r) => r.windowMs)) / 1_000), 1),
-        latency_ms: summarize(histogram),
-        percentile_curve: percentileCurve(histogram),
-        mean_response_bytes: responses > 0 ? Math.round(sum((r) => r.responseBytes) / responses) : 0,
-        by_cursor: {
-          none: sum((r) => r.byCursor.none),
-          before: sum((r) => r.byCursor.before),
-          after: sum((r) => r.byCursor.after),
-        },
-        max_send_lag_ms: Math.max(...results.map((r) => r.maxSendLagMs)),
-        load_generator_cpu_s: round(sum((r) => r.cpuSeconds)),
-        load_generator_cpu_cores: round(sum((r) => r.cpuSeconds / r.wallSeconds), 2),
-      },
-      server: {
-        note: 'the server runs in the benchmark parent process, which also coordinates the workers (progress lines, IPC): a small overhead',
-        wall_s: round(usage.wallSeconds),
-        cpu_s: usage.cpuSeconds,
-        cpu_user_s: usage.cpuUserSeconds,
-        cpu_system_s: usage.cpuSystemSeconds,
-        cpu_cores_busy: usage.cpuCores,
-        cpu_ms_per_request: measured > 0 ? round((usage.cpuSeconds * 1_000) / measured) : null,
-        rss_start_bytes: usage.rssStartBytes,
-        peak_rss_bytes: usage.peakRssBytes,
-        peak_rss_source: usage.peakRssSource,
-      },
-      machine_during_load: {
-        busy_cores: machineBusy?.busyCores ?? null,
-        // What ran besides this server and its load workers (other processes on the machine).
-        other_busy_cores: machineBusy ? round(Math.max(0, machineBusy.busyCores - usage.cpuCores - sum((r) => r.cpuSeconds / r.wallSeconds)), 2) : null,
-        load_average: loadavg().map((l) => round(l, 2)),
-      },
-      ...(profile && { profile }),
+      ...measured,
     };
+    return { result, target, page };
   } finally {
     process.off('SIGINT', onInterrupt);
     process.off('SIGTERM', onInterrupt);
@@ -307,15 +351,19 @@ export const runHistoryScenario = async (argv: readonly string[]): Promise<Histo
 
   const pool: Pool = await startWorkerPool(WORKER_MODULE, options.workers);
   const phases: PhaseResult[] = [];
+  let floor: HistoryReport['floor'] = null;
   try {
-    phases.push(await runPhase(pool, options, outDir, 'large', options.messages, messagesPerChat));
-    phases.push(await runPhase(pool, options, outDir, 'small', small, messagesPerChat));
+    const largeRun = await runPhase(pool, options, outDir, 'large', options.messages, messagesPerChat);
+    phases.push(largeRun.result);
+    phases.push((await runPhase(pool, options, outDir, 'small', small, messagesPerChat)).result);
+    if (!options['no-floor']) floor = await runFloor(pool, options, outDir, largeRun);
   } finally {
     await pool.close();
   }
 
   const [large, smallPhase] = phases as [PhaseResult, PhaseResult];
   const ratio = large.load.latency_ms.p99_ms / smallPhase.load.latency_ms.p99_ms;
+  const floorRatio = floor ? large.load.latency_ms.p99_ms / floor.load.latency_ms.p99_ms : NaN;
   const report: HistoryReport = {
     scenario: 'history',
     started_at: startedAt,
@@ -337,6 +385,8 @@ export const runHistoryScenario = async (argv: readonly string[]): Promise<Histo
     },
     phases,
     p99_ratio_large_over_small: Number.isFinite(ratio) ? round(ratio) : null,
+    floor,
+    p99_ratio_large_over_floor: Number.isFinite(floorRatio) ? round(floorRatio) : null,
     target: {
       ...TARGET,
       applies: options.rate >= TARGET.rate && options.messages >= TARGET.messages,
