@@ -78,7 +78,7 @@ const fillStore = async (server: RunningServer, label: string, messages: number,
     lastLine = { at: now, appended, projected };
   };
   // Appends and projection share this event loop, so the timer may fire late: also report from the append callback.
-  const timer = setInterval(() => line('generating'), 1_000);
+  const timer = setInterval(() => performance.now() - lastLine.at >= 900 && line('generating'), 1_000);
   let generated: { chats: GeneratedChat[]; events: number };
   let appendSeconds: number;
   try {

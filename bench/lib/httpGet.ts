@@ -11,7 +11,10 @@ export const createHttpGetter = (baseUrl: string, { maxSockets = 64, timeoutMs =
 
   const get = async (path: string, headers: Record<string, string>): Promise<{ status: number; bytes: number }> => {
     const { statusCode, body } = await pool.request({ path, method: 'GET', headers });
-    return { status: statusCode, bytes: (await body.arrayBuffer()).byteLength };
+    // Counted chunk by chunk: joining each answer into one buffer was garbage the worker's GC then paused on.
+    let bytes = 0;
+    for await (const chunk of body) bytes += (chunk as Buffer).length;
+    return { status: statusCode, bytes };
   };
 
   return { get, close: () => pool.destroy() };
