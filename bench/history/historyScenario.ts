@@ -349,17 +349,21 @@ export const runHistoryScenario = async (argv: readonly string[]): Promise<Histo
       `${formatCount(options.rate)} req/s for ${options.duration} s after ${options.warmup} s warm-up, ${options.workers} load workers`,
   );
 
-  const pool: Pool = await startWorkerPool(WORKER_MODULE, options.workers);
+  // Fresh load workers for each phase: no phase inherits another's heap, connections or JIT state.
+  const withPool = async <T>(work: (pool: Pool) => Promise<T>): Promise<T> => {
+    const pool: Pool = await startWorkerPool(WORKER_MODULE, options.workers);
+    try {
+      return await work(pool);
+    } finally {
+      await pool.close();
+    }
+  };
   const phases: PhaseResult[] = [];
   let floor: HistoryReport['floor'] = null;
-  try {
-    const largeRun = await runPhase(pool, options, outDir, 'large', options.messages, messagesPerChat);
-    phases.push(largeRun.result);
-    phases.push((await runPhase(pool, options, outDir, 'small', small, messagesPerChat)).result);
-    if (!options['no-floor']) floor = await runFloor(pool, options, outDir, largeRun);
-  } finally {
-    await pool.close();
-  }
+  const largeRun = await withPool((pool) => runPhase(pool, options, outDir, 'large', options.messages, messagesPerChat));
+  phases.push(largeRun.result);
+  phases.push((await withPool((pool) => runPhase(pool, options, outDir, 'small', small, messagesPerChat))).result);
+  if (!options['no-floor']) floor = await withPool((pool) => runFloor(pool, options, outDir, largeRun));
 
   const [large, smallPhase] = phases as [PhaseResult, PhaseResult];
   const ratio = large.load.latency_ms.p99_ms / smallPhase.load.latency_ms.p99_ms;
