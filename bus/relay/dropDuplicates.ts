@@ -6,18 +6,17 @@
  * log order and a chat's events are published in log order on one partition, so "≤ the
  * highest applied" means "seen".
  *
- * The highest positions live in `applied` (pass a map loaded from the consumer's own
- * store to survive its restarts); they move only after the wrapped handler resolved.
+ * The highest positions live in `applied` (bounded: `appliedPositions.ts`); they move only
+ * after the wrapped handler resolved.
  */
 import type { ConsumedRecord, SubscribeOptions } from '../bus.ts';
+import { appliedPositions, type AppliedPositions } from './appliedPositions.ts';
 import { parseRelayedEvent, type RelayedEvent } from './relayedEvent.ts';
-
-export type AppliedPositions = Map<string, bigint>;
 
 export type FreshRecord = ConsumedRecord & { event: RelayedEvent };
 
 /** The records of `records` not yet applied, each parsed; does not mark anything. Also drops repeats inside the batch. */
-export const freshRecords = (records: readonly ConsumedRecord[], applied: ReadonlyMap<string, bigint>): FreshRecord[] => {
+export const freshRecords = (records: readonly ConsumedRecord[], applied: Pick<AppliedPositions, 'get'>): FreshRecord[] => {
   const highest = new Map<string, bigint>();
   const out: FreshRecord[] = [];
   for (const record of records) {
@@ -43,7 +42,7 @@ export const markApplied = (records: readonly FreshRecord[], applied: AppliedPos
  * same records are fresh again).
  */
 export const dropDuplicates =
-  (handler: (records: FreshRecord[]) => Promise<void>, applied: AppliedPositions = new Map()): SubscribeOptions['onBatch'] =>
+  (handler: (records: FreshRecord[]) => Promise<void>, applied: AppliedPositions = appliedPositions()): SubscribeOptions['onBatch'] =>
   async (records) => {
     const fresh = freshRecords(records, applied);
     if (fresh.length === 0) return;

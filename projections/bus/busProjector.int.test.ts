@@ -34,6 +34,9 @@ describeWithServer('kafka', startKafka, (kafka) =>
     let projector: BusProjector;
     let commands: Commands;
     const sent = new Map<string, number>();
+    /** `chat:seq` of every history message the projector wrote, in order (the real store, observed). */
+    const historyPuts: string[] = [];
+    const topic = `chat.events.replay.${process.pid}`;
 
     const send = async (i: number) => {
       const ack = await commands.sendMessage({ senderId: `u${i % CHATS}`, receiverId: 'hub', clientMsgId: `m-${i}`, messageType: 'text', content: `message ${i}` });
@@ -45,13 +48,20 @@ describeWithServer('kafka', startKafka, (kafka) =>
       store = temp.open();
       commands = createCommands(store);
       bus = createKafkaBus(testKafkaBusOptions(kafka().brokers));
-      const topic = `chat.events.replay.${process.pid}`;
       await bus.ensureTopic(topic, 3);
       client = await new MongoClient(ferret().url, { serverSelectionTimeoutMS: 5_000 }).connect();
       readStore = await createMongoReadStore({ url: ferret().url, dbName: `replay_${process.pid}`, client });
       for (let i = 0; i < 300; i++) await send(i);
       relay = await startRelay({ store, bus, checkpoint: inMemoryCheckpoint(), topic });
-      projector = await startBusProjector({ bus, store, readStore, projections: allProjections, topic, groupId: `projector-${process.pid}` });
+      const observed: MongoReadStore = {
+        ...readStore,
+        applyBatch: async (batches) => {
+          for (const b of batches) if (b.name === 'history') for (const w of b.writes) if (w.op === 'put' && w.table === 'messages') historyPuts.push(`${w.row.chat_id}:${w.row.seq}`);
+          return readStore.applyBatch(batches);
+        },
+      };
+      // Positions of 2 chats in memory for 6 chats: the others come from projected_positions as they come up.
+      projector = await startBusProjector({ bus, store, readStore: observed, projections: allProjections, topic, groupId: `projector-${process.pid}`, appliedCapacity: 2 });
     }, 120_000);
     afterAll(async () => {
       await projector?.stop();
@@ -96,6 +106,26 @@ describeWithServer('kafka', startKafka, (kafka) =>
         await readSide.fresh(chatId, 30_000);
         const page = await readSide.queries.history(chatId, 'hub', { after: 0, limit: 200 });
         expect(page.messages.map((m) => m.seq)).toEqual(Array.from({ length: lastSeq }, (_, i) => i + 1));
+      }
+    }, 120_000);
+
+    it('drops a republished log whole, though it keeps the applied positions of only 2 of the 6 chats in memory', async () => {
+      const readSide = createMongoReadSide({ store, readStore });
+      for (const chatId of sent.keys()) await readSide.fresh(chatId, 30_000);
+      const from = historyPuts.length;
+      // A relay with no checkpoint publishes the whole log again; then one new message per chat, behind
+      // the repeats on the chat's partition: once a chat's new message is read, its repeats were consumed.
+      const again = await startRelay({ store, bus, checkpoint: inMemoryCheckpoint(), topic });
+      try {
+        const fresh: string[] = [];
+        for (let i = 0; i < CHATS; i++) {
+          const ack = await commands.sendMessage({ senderId: `u${i}`, receiverId: 'hub', clientMsgId: `after-replay-${i}`, messageType: 'text', content: 'new' });
+          fresh.push(`${ack.chatId}:${ack.seq}`);
+        }
+        for (const key of fresh) await readSide.fresh(key.slice(0, key.lastIndexOf(':')), 30_000);
+        expect(historyPuts.slice(from).sort()).toEqual(fresh.sort());
+      } finally {
+        await again.close();
       }
     }, 120_000);
   }, { startTimeoutMs: 60_000 }),

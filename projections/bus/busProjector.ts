@@ -1,4 +1,5 @@
 import type { Bus, BusSubscription, ConsumedRecord } from '../../bus/bus.ts';
+import { appliedPositions } from '../../bus/relay/appliedPositions.ts';
 import { freshRecords, markApplied } from '../../bus/relay/dropDuplicates.ts';
 import { CHAT_EVENTS_TOPIC, chatIdOfStream, type RelayedEvent } from '../../bus/relay/relayedEvent.ts';
 import type { DomainEvent } from '../../domain/events.ts';
@@ -45,6 +46,7 @@ export const startBusProjector = async ({
   topic = CHAT_EVENTS_TOPIC,
   groupId = 'projector',
   onError = (e: unknown) => console.error('projector', e),
+  appliedCapacity = 100_000,
 }: {
   bus: Bus;
   store: EventStore;
@@ -53,9 +55,11 @@ export const startBusProjector = async ({
   topic?: string;
   groupId?: string;
   onError?: (e: unknown) => void;
+  /** Chats whose applied position is kept in memory; the others are read from `projected_positions` when they come up. */
+  appliedCapacity?: number;
 }) => {
   const positions = projectedPositions(readStore.db);
-  const applied = new Map<string, bigint>();
+  const applied = appliedPositions(appliedCapacity);
   const members = new Map<string, Member>();
   const byName = new Map(projections.map((p) => [p.name, p]));
   /** Highest position of any bus batch started: a joining build must have reached it. */
@@ -65,9 +69,17 @@ export const startBusProjector = async ({
   const rebuilds = new Map<string, RebuildProgress>();
 
   const onBatch = async (records: ConsumedRecord[]) => {
-    const unknown = [...new Set(records.map((r) => r.key))].filter((k) => !applied.has(k));
-    for (const [chatId, p] of await positions.load(unknown)) applied.set(chatId, p);
-    const fresh = freshRecords(records, applied);
+    // This batch's chats in a map of its own: the bounded `applied` may drop some of them
+    // while the others load, and a chat it forgot must not read as "nothing applied".
+    const known = new Map<string, bigint>();
+    const unknown: string[] = [];
+    for (const chatId of new Set(records.map((r) => r.key))) {
+      const position = applied.get(chatId);
+      if (position === undefined) unknown.push(chatId);
+      else known.set(chatId, position);
+    }
+    for (const [chatId, p] of await positions.load(unknown)) known.set(chatId, p);
+    const fresh = freshRecords(records, known);
     if (fresh.length === 0) return;
     const events: RelayedEvent[] = fresh.map((r) => r.event);
     const last = events.reduce((max, e) => (e.position > max ? e.position : max), -1n);
