@@ -29,11 +29,25 @@ export type CommandOptions = BatchingOptions & {
   sendLimiter?: SendLimiter;
 };
 
+/** Server time, formatted once per millisecond: under load many commands share one. */
+const isoNow = (() => {
+  let at = NaN;
+  let iso = '';
+  return () => {
+    const now = Date.now();
+    if (now !== at) {
+      at = now;
+      iso = new Date(now).toISOString();
+    }
+    return iso;
+  };
+})();
+
 export const createCommandContext = (store: EventStore, options: CommandOptions = {}): CommandContext => ({
   store,
   chats: createBatchingCommandHandler(store, chatDecider, options),
   receipts: createBatchingCommandHandler(store, receiptsDecider, options),
-  now: options.now ?? (() => new Date().toISOString()),
+  now: options.now ?? isoNow,
   newGroupId: options.newGroupId ?? (() => `g-${randomUUID()}`),
   ...(options.sendLimiter ? { sendRate: options.sendLimiter } : options.sendRate && { sendRate: createSendRateLimiter(options.sendRate) }),
 });

@@ -27,11 +27,24 @@ const uuidv5 = (namespace: string) => {
 const messageUuid = uuidv5(MESSAGE_NAMESPACE);
 const eventUuid = uuidv5(EVENT_NAMESPACE);
 
+/** The gateway and the send command each derive a send's id, moments apart: the second is a lookup. */
+const recentMessageIds = new Map<string, string>();
+const RECENT_MESSAGE_IDS = 4_096;
+
 /**
  * `(sender, client_msg_id)` identifies a send forever: the message id, which is also the
  * id of its MessageSent event, is derived from it so the store's unique key dedups it.
  */
-export const messageIdFor = (senderId: string, clientMsgId: string): string => messageUuid(`${senderId}\n${clientMsgId}`);
+export const messageIdFor = (senderId: string, clientMsgId: string): string => {
+  const name = `${senderId}\n${clientMsgId}`;
+  let id = recentMessageIds.get(name);
+  if (id === undefined) {
+    id = messageUuid(name);
+    if (recentMessageIds.size >= RECENT_MESSAGE_IDS) recentMessageIds.delete(recentMessageIds.keys().next().value!);
+    recentMessageIds.set(name, id);
+  }
+  return id;
+};
 
 /** Other events get an id fixed by where they land, so a blind retry of an append is idempotent. */
 export const eventIdAt = (streamName: string, revision: bigint): string => eventUuid(`${streamName}@${revision}`);
