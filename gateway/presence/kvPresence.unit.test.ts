@@ -5,12 +5,16 @@ import type { PresenceView } from './presenceRegistry.ts';
 
 const settle = () => new Promise((r) => setTimeout(r, 5));
 
-/** Two gateway nodes sharing one KV store (the in-process adapter: same contract as Redis). */
-const twoNodes = (now: () => number) => {
+/** Gateway nodes sharing one KV store (the in-process adapter: same contract as Redis). */
+const nodes = (now: () => number) => {
   const kv = createInMemoryKvStore(now);
-  const heard: { a: PresenceView[]; b: PresenceView[] } = { a: [], b: [] };
-  const make = (nodeId: 'a' | 'b') => kvPresence({ kv, nodeId, ttlMs: 3_000, graceMs: 10, now: () => new Date(now()) })((v) => heard[nodeId].push(v));
-  return { kv, heard, a: make('a'), b: make('b') };
+  const heard: Record<string, PresenceView[]> = {};
+  const make = (nodeId: string) => kvPresence({ kv, nodeId, ttlMs: 3_000, graceMs: 10, now: () => new Date(now()) })((v) => (heard[nodeId] ??= []).push(v));
+  return { kv, heard, make };
+};
+const twoNodes = (now: () => number) => {
+  const { kv, heard, make } = nodes(now);
+  return { kv, heard: heard as { a: PresenceView[]; b: PresenceView[] }, a: make('a'), b: make('b') };
 };
 
 describe('presence shared across nodes through the KV store', () => {
@@ -50,6 +54,47 @@ describe('presence shared across nodes through the KV store', () => {
     }
     expect((await b.view('ann')).status).toBe('offline');
     expect((await a.view('bob')).status).toBe('online');
+  });
+
+  it("a crashed node's users are announced offline once, by one of the nodes left, unless online elsewhere", async () => {
+    let t = 1_000_000;
+    const { heard, make } = nodes(() => t);
+    const [a, b, c] = [make('a'), make('b'), make('c')];
+    await settle();
+    a.opened('ann');
+    a.opened('dan');
+    b.opened('bob');
+    await settle();
+    c.opened('dan'); // dan is on c as well
+    await settle();
+    // Node a dies (no heartbeat, no close); b and c keep beating and both look for lapsed nodes.
+    for (let i = 0; i < 5; i++) {
+      t += 1_000;
+      b.heartbeat!(new Set(['bob']));
+      c.heartbeat!(new Set(['dan']));
+      await settle();
+    }
+    const offline = (who: string) => heard[who]!.filter((v) => v.status === 'offline').map((v) => v.user_id);
+    expect(offline('b')).toEqual(['ann']);
+    expect(offline('c')).toEqual(['ann']);
+    const announced = heard.b!.find((v) => v.status === 'offline')!;
+    expect(await b.view('ann')).toEqual(announced); // last_seen stored as announced
+    expect((await c.view('dan')).status).toBe('online');
+  });
+
+  it('a node that stops gracefully leaves nothing for the others to announce', async () => {
+    let t = 1_000_000;
+    const { heard, make } = nodes(() => t);
+    const [a, b] = [make('a'), make('b')];
+    a.opened('ann');
+    await settle();
+    await a.stop();
+    for (let i = 0; i < 5; i++) {
+      t += 1_000;
+      b.heartbeat!(new Set());
+      await settle();
+    }
+    expect(heard.b!.map((v) => `${v.user_id} ${v.status}`)).toEqual(['ann online', 'ann offline']);
   });
 
   it('a KV store that lost its data (Redis restarted empty) is refilled by the next heartbeat', async () => {

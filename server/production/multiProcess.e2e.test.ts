@@ -75,6 +75,17 @@ describeWithClusterServers((servers) => {
     bobAgain.client.setLastSeq(first.chat_id, 61);
     await until('bob online again for alice', () => alice.presence.at(-1)?.status === 'online', 10_000);
 
+    // Carol is served by gateway A alone: when A dies, gateway B announces her offline (her TTL lapses).
+    const carol = await connect('carol', [gwA]);
+    await carol.client.send({ receiverId: 'bob', messageType: 'text', content: 'hi bob' });
+    // presence_subscribe answers for contacts the read models know: wait until carol is one of bob's.
+    for (let known = false; !known; await sleep(50)) {
+      const answer: { body: { presence?: { user_id: string }[] } } = await gwB.call('bob', 'GET', '/v1/presence?user_ids=carol');
+      known = answer.body.presence?.some((p) => p.user_id === 'carol') ?? false;
+    }
+    bobAgain.client.subscribePresence(['carol']);
+    await until('carol online for bob', () => bobAgain.presence.some((p) => p.user_id === 'carol' && p.status === 'online'));
+
     // SIGKILL gateway A in the middle of alice's burst of 40.
     const burst = Array.from({ length: 40 }, (_, i) => alice.client.send({ receiverId: 'bob', messageType: 'text', content: `k${i}` }));
     let acked = 0;
@@ -84,9 +95,13 @@ describeWithClusterServers((servers) => {
     const acks = await Promise.all(burst);
     expect(new Set(acks.map((a) => a.seq)).size).toBe(40);
 
-    await until('bob to receive the whole burst', () => bobAgain.received.length === 40, 30_000);
-    expectInOrderOnce(bobAgain.received);
-    expect(bobAgain.received.map((m) => m.content)).toEqual(Array.from({ length: 40 }, (_, i) => `k${i}`));
+    const fromAlice = () => bobAgain.received.filter((m) => m.chat_id === first.chat_id);
+    await until('bob to receive the whole burst', () => fromAlice().length === 40, 30_000);
+    expectInOrderOnce(fromAlice());
+    expect(fromAlice().map((m) => m.content)).toEqual(Array.from({ length: 40 }, (_, i) => `k${i}`));
+    // Alice failed over to B and stays online; carol, on A alone, lapses (TTL 3 s with 1 s pings).
+    await until('carol offline for bob', () => bobAgain.presence.some((p) => p.user_id === 'carol' && p.status === 'offline'), 20_000);
+    expect(bobAgain.presence.filter((p) => p.user_id === 'carol').map((p) => p.status)).toEqual(['online', 'offline']);
 
     // The store of record, read through the surviving gateway: 101 messages, seq 1..101, each once.
     const history: { status: number; body: { messages: ChatMessage[] } } = await gwB.call('alice', 'GET', `/v1/messages?chat_id=${encodeURIComponent(first.chat_id)}&after=0&limit=200`);
