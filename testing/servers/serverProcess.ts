@@ -336,3 +336,21 @@ export const managedServer = (life: ServerLifecycle) => {
     },
   };
 };
+
+/**
+ * Builds a server on ports that are free right now and starts it. Another process may take a
+ * port between the check and the bind: a start that lost that race is built again on fresh
+ * ports, three attempts in all.
+ */
+export const startOnFreePorts = async <T>(build: () => Promise<{ server: ReturnType<typeof managedServer>; result: T }>): Promise<T> => {
+  for (let attempt = 1; ; attempt++) {
+    const { server, result } = await build();
+    try {
+      await server.start();
+      return result;
+    } catch (error) {
+      if (attempt < 3 && server.lostPortRace()) continue;
+      throw error;
+    }
+  }
+};

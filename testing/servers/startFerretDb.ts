@@ -12,6 +12,7 @@ import {
   findExecutable,
   launcher,
   managedServer,
+  startOnFreePorts,
   spawnServer,
   tempDir,
   waitUntilReady,
@@ -39,7 +40,7 @@ const ping = async (url: string): Promise<boolean> => {
 
 const start = async (program: string): Promise<FerretDbServer> => {
   const host = '127.0.0.1';
-  for (let attempt = 1; ; attempt++) {
+  return startOnFreePorts(async () => {
     const port = await freePort(host);
     const temp = tempDir('ferretdb');
     const dataDir = join(temp.dir, 'data');
@@ -70,15 +71,9 @@ const start = async (program: string): Promise<FerretDbServer> => {
       kill: 'SIGKILL',
       stopGraceMs: 5_000,
     });
-    try {
-      await server.start();
-    } catch (error) {
-      if (attempt < 3 && server.lostPortRace()) continue;
-      throw error;
-    }
     const { stop, kill, restart, output } = server;
-    return { url, host, port, stop, kill, restart, output };
-  }
+    return { server, result: { url, host, port, stop, kill, restart, output } };
+  });
 };
 
 /** Starts FerretDB on SQLite; null (or, under CHAT_REQUIRE_SERVERS=1, an error) when it is not built. */

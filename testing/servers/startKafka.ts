@@ -22,6 +22,7 @@ import {
   findExecutable,
   launcher,
   managedServer,
+  startOnFreePorts,
   spawnServer,
   tempDir,
   waitUntilReady,
@@ -164,7 +165,7 @@ const start = async (libs: string): Promise<KafkaServer> => {
   if (java === null) throw new Error('java disappeared from PATH');
   const classpath = `${libs}/*`;
   const host = '127.0.0.1';
-  for (let attempt = 1; ; attempt++) {
+  return startOnFreePorts(async () => {
     const [port, controllerPort] = (await freePorts(2, host)) as [number, number];
     const temp = tempDir('kafka');
     const logDir = join(temp.dir, 'logs');
@@ -203,15 +204,9 @@ const start = async (libs: string): Promise<KafkaServer> => {
       // stop(): SIGTERM is a controlled shutdown (a second or two); SIGKILL after 10 s. The data goes anyway.
       stopGraceMs: 10_000,
     });
-    try {
-      await server.start();
-    } catch (error) {
-      if (attempt < 3 && server.lostPortRace()) continue;
-      throw error;
-    }
     const { stop, kill, restart, output } = server;
-    return { url: brokers.join(','), brokers, host, port, stop, kill, restart, output };
-  }
+    return { server, result: { url: brokers.join(','), brokers, host, port, stop, kill, restart, output } };
+  });
 };
 
 /**

@@ -9,6 +9,7 @@ import {
   findExecutable,
   launcher,
   managedServer,
+  startOnFreePorts,
   spawnServer,
   tempDir,
   waitUntilReady,
@@ -43,7 +44,7 @@ const ping = (host: string, port: number): Promise<boolean> =>
 
 const start = async (program: string): Promise<RedisServer> => {
   const host = '127.0.0.1';
-  for (let attempt = 1; ; attempt++) {
+  return startOnFreePorts(async () => {
     const port = await freePort(host);
     const temp = tempDir('redis');
     const what = `redis-server on ${host}:${port}`;
@@ -63,15 +64,9 @@ const start = async (program: string): Promise<RedisServer> => {
       kill: 5_000,
       stopGraceMs: 5_000,
     });
-    try {
-      await server.start();
-    } catch (error) {
-      if (attempt < 3 && server.lostPortRace()) continue;
-      throw error;
-    }
     const { stop, kill, restart, output } = server;
-    return { url: `redis://${host}:${port}`, host, port, stop, kill, restart, output };
-  }
+    return { server, result: { url: `redis://${host}:${port}`, host, port, stop, kill, restart, output } };
+  });
 };
 
 /** Starts redis-server; null (or, under CHAT_REQUIRE_SERVERS=1, an error) when it is not installed. */
