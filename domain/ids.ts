@@ -27,9 +27,13 @@ const uuidv5 = (namespace: string) => {
 const messageUuid = uuidv5(MESSAGE_NAMESPACE);
 const eventUuid = uuidv5(EVENT_NAMESPACE);
 
-/** The gateway and the send command each derive a send's id, moments apart: the second is a lookup. */
+/**
+ * The gateway and the send command each derive a send's id, moments apart: the second is a
+ * lookup. Few entries: they must outlive that gap only, and at thousands of sends a second a
+ * longer list would keep its strings past a young-generation GC, into the old space.
+ */
 const recentMessageIds = new Map<string, string>();
-const RECENT_MESSAGE_IDS = 4_096;
+const RECENT_MESSAGE_IDS = 256;
 
 /**
  * `(sender, client_msg_id)` identifies a send forever: the message id, which is also the
