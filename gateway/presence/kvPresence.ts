@@ -1,8 +1,12 @@
-import type { KvStore } from '../../kv/kvStore.ts';
 import { randomUUID } from 'node:crypto';
+import type { KvStore } from '../../kv/kvStore.ts';
 import { lapseClaimKey, lastSeenKey, NODES_ALIVE, NODES_SEEN, nodeUsersKey, PRESENCE_CHANNEL, userNodesKey } from '../cluster/nodeKeys.ts';
 import type { Presence, PresenceFactory } from './presence.ts';
 import type { PresenceView } from './presenceRegistry.ts';
+
+/** How long a crashed incarnation's user list is kept, and how often a connected user's entry is refreshed. */
+const LISTED_MS = 24 * 3_600_000;
+const LISTED_REFRESH_MS = 3_600_000;
 
 /**
  * Presence shared by every gateway node through the KV store (Redis). A user is online
@@ -20,10 +24,6 @@ import type { PresenceView } from './presenceRegistry.ts';
  * longer beating, and the first to claim one announces its users that are online nowhere
  * else (`last_seen`: when the lapse was noticed, within a heartbeat of the TTL).
  */
-/** How long a crashed incarnation's user list is kept, and how often a connected user's entry is refreshed. */
-const LISTED_MS = 24 * 3_600_000;
-const LISTED_REFRESH_MS = 3_600_000;
-
 export const kvPresence =
   ({
     kv,
