@@ -3,7 +3,6 @@ import { LRUCache } from 'lru-cache';
 /** Per chat, the highest log position a consumer has applied: what `dropDuplicates` compares with. */
 export type AppliedPositions = {
   get(chatId: string): bigint | undefined;
-  has(chatId: string): boolean;
   set(chatId: string, position: bigint): unknown;
 };
 
