@@ -53,6 +53,9 @@ export type PhaseResult = {
   profile?: { file: string; busy_ms: number; idle_ms: number; by_function: { name: string; percent: number }[]; by_file: { name: string; percent: number }[] };
 };
 
+/** The floor phase: the large store's load against a bare node:http server (no store, so no generation figures). */
+export type FloorResult = Pick<PhaseResult, 'label' | 'load' | 'server' | 'machine_during_load' | 'profile'> & { page_bytes: number };
+
 export type HistoryReport = ReportHeader<
   'history',
   {
@@ -73,18 +76,17 @@ export type HistoryReport = ReportHeader<
   phases: PhaseResult[];
   p99_ratio_large_over_small: number | null;
   /** The large store's requests against a bare node:http server answering its page from memory (null with --no-floor). */
-  floor: (Pick<PhaseResult, 'label' | 'load' | 'server' | 'machine_during_load' | 'profile'> & { page_bytes: number }) | null;
+  floor: FloorResult | null;
   p99_ratio_large_over_floor: number | null;
   target: { p99_ms: number; rate: number; messages: number; applies: boolean; met: boolean };
 };
 
-type Measured = Pick<PhaseResult, 'label' | 'load' | 'server' | 'machine_during_load'>;
-const describe = (p: PhaseResult | NonNullable<HistoryReport['floor']>) =>
+const describe = (p: PhaseResult | FloorResult) =>
   'messages' in p ? `${p.label}: ${formatCount(p.messages)} msgs, ${formatCount(p.chats)} chats` : `floor: bare node:http, the large store's page (${formatCount(p.page_bytes)} bytes) from memory`;
 
 export const historyMarkdown = (r: HistoryReport): string => {
   const s = r.settings;
-  const measured: (PhaseResult | NonNullable<HistoryReport['floor']>)[] = [...r.phases, ...(r.floor ? [r.floor] : [])];
+  const measured: (PhaseResult | FloorResult)[] = [...r.phases, ...(r.floor ? [r.floor] : [])];
   const rows = measured.map((p) => [
     describe(p),
     formatCount(p.load.target_rps),
@@ -134,7 +136,7 @@ export const historyMarkdown = (r: HistoryReport): string => {
     '',
     markdownTable(
       ['store', 'server cores', 'load workers cores', 'other processes cores', 'machine busy cores'],
-      measured.map((p: Measured) => [
+      measured.map((p) => [
         p.label,
         p.server.cpu_cores_busy.toFixed(2),
         p.load.load_generator_cpu_cores.toFixed(2),

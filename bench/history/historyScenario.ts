@@ -24,7 +24,7 @@ import { formatCount, formatMiB, progress } from '../lib/report.ts';
 import { startWorkerPool, type WorkerPool } from '../lib/workerPool.ts';
 import { startStaticHttp } from '../baselines/staticHttp.ts';
 import { generateHistory, planHistory, type GeneratedChat } from './generateHistory.ts';
-import { historyMarkdown, historySvg, type HistoryReport, type PhaseResult } from './historyReport.ts';
+import { historyMarkdown, historySvg, type FloorResult, type HistoryReport, type PhaseResult } from './historyReport.ts';
 import type { HistoryJob, HistoryTarget, HistoryWorkerProgress, HistoryWorkerResult } from './historyWorker.ts';
 
 export const historyOptions = {
@@ -271,7 +271,7 @@ type Phase = { result: PhaseResult; target: LoadTarget; page: Buffer };
  * node:http server in this process that answers each with that store's newest page from
  * memory: the latency this machine and load generator give with no server work at all.
  */
-const runFloor = async (pool: Pool, options: Options, outDir: string, large: Phase): Promise<NonNullable<HistoryReport['floor']>> => {
+const runFloor = async (pool: Pool, options: Options, outDir: string, large: Phase): Promise<FloorResult> => {
   const server = await startStaticHttp(large.page);
   try {
     progress(`[floor] bare node:http on ${server.url}, answering ${formatCount(large.page.length)} bytes from memory`);
